@@ -1,0 +1,188 @@
+"""The brands file: one YAML document describing every brand.
+
+Validated with pydantic; every error names the file, the brand and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+
+from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
+
+Language = Literal["fr", "en"]
+Platform = Literal["x", "facebook", "instagram", "linkedin", "youtube", "mastodon", "bluesky", "tiktok"]
+PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
+
+BRAND_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_COLOR = r"^#[0-9a-fA-F]{6}$"
+
+
+def validate_brand_id(brand_id: str) -> str:
+    """Return ``brand_id`` if it is safe as an S3 key segment and a path component.
+
+    Lower-case letters, digits and inner hyphens, 1 to 64 characters: no dots,
+    slashes or anything else that could escape a prefix.
+    """
+    if not isinstance(brand_id, str) or not BRAND_ID_PATTERN.fullmatch(brand_id):
+        raise InvalidBrandIdError(
+            f"invalid brand id {brand_id!r}: use 1-64 lower-case letters, digits and inner hyphens"
+        )
+    return brand_id
+
+
+class Account(BaseModel):
+    """One account of the brand on one platform."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Platform
+    id: str = Field(min_length=1, description="The platform's account id or handle")
+    name: str | None = None
+
+
+class Colors(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    primary: str = Field(default="#1f4e79", pattern=_COLOR)
+    accent: str = Field(default="#e07b39", pattern=_COLOR)
+
+
+class OpeningHours(BaseModel):
+    """Hours during which the team answers, in the brand's time zone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 = Monday")
+    start: time = time(9, 0)
+    end: time = time(18, 0)
+
+
+class Brand(BaseModel):
+    """A brand the agency reports on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str = Field(min_length=1)
+    language: Language = "en"
+    timezone: str = "UTC"
+    accounts: list[Account] = Field(min_length=1)
+    recipients: list[EmailStr] = Field(default_factory=list)
+    logo: str | None = Field(default=None, description="Path or https URL of the logo")
+    colors: Colors = Field(default_factory=Colors)
+    opening_hours: OpeningHours = Field(default_factory=OpeningHours)
+
+    @field_validator("id")
+    @classmethod
+    def _check_id(cls, value: str) -> str:
+        try:
+            return validate_brand_id(value)
+        except InvalidBrandIdError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Paris)") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def platforms(self) -> list[str]:
+        return sorted({a.platform for a in self.accounts})
+
+
+class BrandsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    brands: list[Brand] = Field(min_length=1)
+
+
+class BrandRegistry:
+    """The configured brands, looked up by id."""
+
+    def __init__(self, brands: list[Brand], source: str = "<memory>") -> None:
+        self.source = source
+        self._brands: dict[str, Brand] = {}
+        for brand in brands:
+            if brand.id in self._brands:
+                raise ConfigError(f"{source}: brand id {brand.id!r} is defined twice")
+            self._brands[brand.id] = brand
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._brands.values())
+
+    def __len__(self) -> int:
+        return len(self._brands)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._brands)
+
+    def get(self, brand_id: str) -> Brand:
+        validate_brand_id(brand_id)
+        try:
+            return self._brands[brand_id]
+        except KeyError:
+            raise UnknownBrandError(
+                f"no brand {brand_id!r} in {self.source} (known: {', '.join(self._brands)})"
+            ) from None
+
+
+def _describe(exc: ValidationError, data: object, source: str) -> str:
+    lines = [f"{source}: invalid brands configuration"]
+    brands = data.get("brands") if isinstance(data, dict) else None
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int) and isinstance(brands, list):
+            index = loc[1]
+            brand = brands[index] if index < len(brands) else None
+            brand_id = brand.get("id") if isinstance(brand, dict) else None
+            field = ".".join(str(p) for p in loc[2:]) or "(brand)"
+            where = f"brand {brand_id!r} (#{index + 1}), field {field}"
+        lines.append(f"  - {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_brands(text: str, source: str = "<string>") -> BrandRegistry:
+    """Parse and validate a brands YAML document."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    try:
+        parsed = BrandsFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, data, source)) from exc
+    return BrandRegistry(parsed.brands, source)
+
+
+DEMO_CONFIG = "demo/brands.yaml"
+
+
+def load_brands(path: Path | str | None = None) -> BrandRegistry:
+    """Load the brands file at ``path``, or the built-in demo brands when ``path`` is None."""
+    if path is None:
+        text = resources.files("pulse").joinpath(DEMO_CONFIG).read_text(encoding="utf-8")
+        return parse_brands(text, source=f"<built-in {DEMO_CONFIG}>")
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read brands file {p}: {exc.strerror}") from exc
+    return parse_brands(text, source=str(p))

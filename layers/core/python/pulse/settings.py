@@ -1,0 +1,53 @@
+"""One typed settings object, read from the environment once.
+
+Every environment variable the project reads is declared here, prefixed
+``PULSE_``. An explicit argument beats the environment; local defaults need no
+configuration at all (archive in ``./out/archive``, mail in ``./out/outbox``,
+the built-in demo brands).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MailTransport = Literal["outbox", "ses", "smtp"]
+SentimentBackend = Literal["builtin", "comprehend"]
+
+
+class Settings(BaseSettings):
+    """Runtime settings.
+
+    ``archive`` is a local directory or an ``s3://bucket[/prefix]`` URL; the key
+    layout below it is the same in both cases.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore")
+
+    archive: str = Field(default="out/archive", description="Local directory or s3://bucket[/prefix]")
+    config: Path | None = Field(default=None, description="Brands YAML file; built-in demo brands if unset")
+    mail_transport: MailTransport = "outbox"
+    outbox: Path = Path("out/outbox")
+    mail_from: str = "Community Pulse <reports@community-pulse.invalid>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    ses_configuration_set: str | None = None
+    browser: str | None = Field(default=None, description="Path of a Chrome/Chromium binary")
+    sentiment_backend: SentimentBackend = "builtin"
+    public_base_url: str | None = Field(
+        default=None, description="Base URL of the HTTP API, used for links in mails"
+    )
+    data_source: Literal["demo", "platforms"] = "demo"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process (one cold start in Lambda)."""
+    return Settings()

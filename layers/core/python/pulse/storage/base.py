@@ -1,0 +1,61 @@
+"""The object-store interface the core reads and writes the archive through."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from pulse.exceptions import StorageError
+
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=/-]*$")
+
+
+def check_key(key: str) -> str:
+    """Reject keys that could escape the archive (``..``, absolute, odd characters)."""
+    if (
+        not _SAFE_KEY.fullmatch(key)
+        or key.startswith("/")
+        or any(part in ("", ".", "..") for part in key.split("/"))
+    ):
+        raise StorageError(f"unsafe archive key {key!r}")
+    return posixpath.normpath(key)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    modified: datetime
+
+
+class ObjectStore(ABC):
+    """A flat key -> bytes store with ``/``-separated keys."""
+
+    #: Human-readable location (a path or an s3:// URL).
+    location: str
+
+    @abstractmethod
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """Write ``data`` at ``key`` atomically (readers see the old or the new object, never a part)."""
+
+    @abstractmethod
+    def get(self, key: str) -> bytes:
+        """Read ``key``; raise :class:`pulse.exceptions.NotFoundError` if absent."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def list(self, prefix: str) -> Iterator[ObjectInfo]:
+        """Objects whose key starts with ``prefix``, in key order."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def link(self, key: str, expires_in: int = 3600) -> str:
+        """A URL a person can open: a file:// path locally, a presigned URL in S3."""
