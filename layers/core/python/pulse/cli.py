@@ -1,0 +1,271 @@
+"""The ``pulse`` command line. Run ``pulse --help`` or ``pulse COMMAND --help``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pulse.exceptions import PulseError
+from pulse.period import Month, previous_month
+from pulse.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="pulse",
+    help=(
+        "Community Pulse: monthly community-management reports (reach, engagement, response time, "
+        "sentiment) in HTML, PDF and email, for every brand you manage.\n\n"
+        "Runs locally with no configuration: the archive goes to ./out/archive, mail to ./out/outbox "
+        "as .eml files, and the built-in demo brands are used. Set PULSE_* variables (see README) to "
+        "use your own brands file, S3 or SES."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+
+def _settings(out: Path | None = None, config: Path | None = None, archive: str | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if out is not None:
+        overrides["archive"] = str(out / "archive")
+        overrides["outbox"] = out / "outbox"
+    if archive is not None:
+        overrides["archive"] = archive
+    if config is not None:
+        overrides["config"] = config
+    base = get_settings()
+    return base.model_copy(update=overrides) if overrides else base
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal and False,
+    )
+
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Brands YAML file (default: $PULSE_CONFIG or the demo brands).")
+]
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write the archive to OUT/archive and mails to OUT/outbox (local runs)."),
+]
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Output directory (archive and outbox).")] = Path("out"),
+    month: Annotated[
+        str | None, typer.Option("--month", help="Report month YYYY-MM (default: last complete month).")
+    ] = None,
+) -> None:
+    """Generate demo data for every demo brand, then its report, archive and email.
+
+    Uses the built-in demo brands and data source; nothing leaves this machine.
+    Prints where the reports and the .eml files are.
+    """
+    from pulse.pipeline import Services, fetch_brand, run_reports
+
+    try:
+        settings = _settings(out=out).model_copy(update={"mail_transport": "outbox", "config": None})
+        services = Services.from_settings(settings)
+        now = datetime.now(UTC)
+        brands = list(services.brands)
+        with _progress() as progress:
+            task = progress.add_task("Fetching demo data", total=len(brands))
+            for brand in brands:
+                target = Month.parse(month) if month else previous_month(now, brand.tz)
+                start = datetime.combine(target.previous().first_day, time(), brand.tz)
+                end = max(now, datetime.combine(target.next().next().first_day, time(), brand.tz))
+                fetch_brand(services, brand, start, end)
+                progress.advance(task)
+            task = progress.add_task("Rendering reports", total=len(brands))
+            outcomes = run_reports(
+                services,
+                brands,
+                Month.parse(month) if month else None,
+                send=True,
+                now=now,
+                on_progress=lambda _o: progress.advance(task),
+            )
+    except PulseError as exc:
+        raise _fail(exc) from exc
+    _print_outcomes(outcomes)
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+def _print_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
+    for o in outcomes:
+        if not o.ok:
+            typer.echo(f"{o.brand} {o.month}: FAILED: {o.error}")
+            continue
+        typer.echo(f"{o.brand} {o.month}")
+        for name, link in o.files.items():
+            typer.echo(f"  {name:<12} {link.removeprefix('file://')}")
+        if o.mail:
+            typer.echo(f"  {'email':<12} {o.mail}")
+
+
+@app.command()
+def fetch(
+    brand: Annotated[str | None, typer.Option("--brand", "-b", help="Brand id (default: every brand).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Fetch from this date YYYY-MM-DD (default: the last 3 days).")
+    ] = None,
+    config: ConfigOption = None,
+    out: OutOption = None,
+) -> None:
+    """Fetch engagement data into the lake (daily job; safe to re-run: no duplicates)."""
+    from pulse.pipeline import Services, default_fetch_window, fetch_brand
+
+    try:
+        services = Services.from_settings(_settings(out=out, config=config))
+        brands = [services.brands.get(brand)] if brand else list(services.brands)
+        now = datetime.now(UTC)
+        start, end = default_fetch_window(now)
+        if since:
+            start = datetime.combine(date.fromisoformat(since), time(), UTC)
+        totals = {"new": 0, "updated": 0}
+        with _progress() as progress:
+            task = progress.add_task("Fetching", total=len(brands))
+            for b in brands:
+                result = fetch_brand(services, b, start, end)
+                new, upd = sum(result.written.new.values()), sum(result.written.updated.values())
+                totals["new"] += new
+                totals["updated"] += upd
+                progress.console.print(f"{b.id}: fetched {result.fetched}, {new} new, {upd} updated")
+                progress.advance(task)
+    except (PulseError, ValueError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"brands": len(brands), **totals, "archive": services.store.location}))
+
+
+@app.command()
+def report(
+    brand: Annotated[str | None, typer.Option("--brand", "-b", help="Brand id.")] = None,
+    month: Annotated[
+        str | None, typer.Option("--month", "-m", help="Month YYYY-MM (default: last complete month).")
+    ] = None,
+    all_brands: Annotated[bool, typer.Option("--all", help="Every configured brand.")] = False,
+    send: Annotated[bool, typer.Option("--send/--no-send", help="Mail the report to its recipients.")] = False,
+    config: ConfigOption = None,
+    out: OutOption = None,
+) -> None:
+    """Build a brand's monthly report (HTML, PDF, kpis.json) into the archive, and optionally mail it."""
+    from pulse.pipeline import Services, run_reports
+
+    if not brand and not all_brands:
+        raise _fail(ValueError("give --brand BRAND or --all"))
+    try:
+        services = Services.from_settings(_settings(out=out, config=config))
+        brands = list(services.brands) if all_brands else [services.brands.get(brand or "")]
+        target = Month.parse(month) if month else None
+        with _progress() as progress:
+            task = progress.add_task("Rendering reports", total=len(brands))
+            outcomes = run_reports(
+                services, brands, target, send=send, on_progress=lambda _o: progress.advance(task)
+            )
+    except PulseError as exc:
+        raise _fail(exc) from exc
+    _print_outcomes(outcomes)
+    if not all(o.ok for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    config: ConfigOption = None,
+    out: OutOption = None,
+) -> None:
+    """Serve the HTTP API locally (the Lambda handler behind a local server).
+
+    Try: curl -X POST localhost:8080/reports -d '{"brand": "maison-lumiere", "month": "2026-10"}'
+    """
+    from pulse.api import create_handler
+    from pulse.pipeline import Services
+    from pulse.server import make_server
+
+    try:
+        services = Services.from_settings(_settings(out=out, config=config))
+    except PulseError as exc:
+        raise _fail(exc) from exc
+    handler = create_handler(services)
+    server = make_server(host, port, handler)
+    console.print(f"Serving the Community Pulse API on http://{host}:{server.server_port} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        handler.close()  # type: ignore[attr-defined]
+
+
+@app.command()
+def brands(config: ConfigOption = None) -> None:
+    """List the configured brands (validates the brands file)."""
+    from pulse.config import load_brands
+
+    try:
+        registry = load_brands(config or get_settings().config)
+    except PulseError as exc:
+        raise _fail(exc) from exc
+    for b in registry:
+        typer.echo(f"{b.id:<24} {b.language}  {b.timezone:<20} {', '.join(b.platforms)}")
+
+
+def _register_optional() -> None:
+    """Commands contributed by other packages of the core (import, kpis, sentiment)."""
+    try:
+        from pulse.ingest.cli import register as register_ingest
+    except ImportError:
+        pass
+    else:
+        register_ingest(app)
+    try:
+        from pulse.sentiment import cli_main
+    except ImportError:
+        return
+
+    @app.command()
+    def sentiment(
+        lang: Annotated[str, typer.Option("--lang", help="auto, or a language code (fr, en, es, de, it, pt).")] = "auto",
+    ) -> None:
+        """Label texts read from stdin, one per line; writes one JSON object per line.
+
+        Example: echo "Service client nul, toujours pas de réponse" | pulse sentiment
+        """
+        raise typer.Exit(code=cli_main(lang=lang, stdin=sys.stdin, stdout=sys.stdout))
+
+
+_register_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

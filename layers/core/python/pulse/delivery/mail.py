@@ -1,0 +1,79 @@
+"""The monthly report email: HTML body with inline charts, plain-text part, PDF attached.
+
+Structure (what mail clients expect)::
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        multipart/related
+          text/html            (charts referenced as cid:...)
+          image/png  x N       (Content-ID, inline)
+      application/pdf          (attachment)
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import datetime
+
+from pulse.render.html import render_mail_html, render_mail_text
+from pulse.render.i18n import gettext
+from pulse.render.viewmodel import ReportView
+
+
+def subject_of(view: ReportView) -> str:
+    return gettext(view.lang, "%(brand)s – community report for %(month)s") % {
+        "brand": view.brand_name,
+        "month": view.month_label,
+    }
+
+
+def build_report_email(
+    view: ReportView,
+    *,
+    sender: str,
+    recipients: list[str],
+    pdf: bytes,
+    charts_png: dict[str, bytes],
+    link: str | None = None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The MIME message for ``view``; charts without a PNG are left out of the body."""
+    subject = subject_of(view)
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(recipients)
+    msg["Message-ID"] = make_msgid(domain="community-pulse.local")
+    if now is not None:
+        msg["Date"] = format_datetime(now)
+    msg["X-Pulse-Brand"] = view.brand_id
+    msg["X-Pulse-Month"] = view.month
+
+    domain = "pulse.local"
+    cids = {chart_id: f"chart-{chart_id}.{view.brand_id}.{view.month}@{domain}" for chart_id in charts_png}
+    shown = [c for c in view.charts if c.id in charts_png]
+    mail_view = _with_charts(view, shown)
+
+    msg.set_content(render_mail_text(mail_view, link), subtype="plain", charset="utf-8")
+    msg.add_alternative(render_mail_html(mail_view, subject, cids, link), subtype="html", charset="utf-8")
+    html_part = msg.get_payload()[1]  # type: ignore[index]
+    for chart in shown:
+        html_part.add_related(
+            charts_png[chart.id],
+            maintype="image",
+            subtype="png",
+            cid=f"<{cids[chart.id]}>",
+            filename=f"{chart.id}.png",
+            disposition="inline",
+        )
+    filename = f"{view.brand_id}-{view.month}.pdf"
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    return msg
+
+
+def _with_charts(view: ReportView, charts: list) -> ReportView:  # type: ignore[type-arg]
+    from dataclasses import replace
+
+    return replace(view, charts=charts)

@@ -1,0 +1,3 @@
+"""Rendering: KPI results -> view model -> templates and charts -> HTML, PDF, PNG."""
+
+from __future__ import annotations

@@ -1,0 +1,164 @@
+"""PDF and PNG rendering in one headless Chromium session.
+
+A :class:`ChromiumRenderer` starts the browser once and renders any number of
+reports with it: each report's page is loaded once, its charts are exported as
+PNG with ``Plotly.toImage`` (the same figures as on screen) and the page is
+printed to an A4 PDF. No browser is started per chart, and none is downloaded:
+the binary comes from the OS (Debian's ``chromium``) or ``PULSE_BROWSER``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pulse.exceptions import BrowserNotFoundError, RenderError
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-zygote",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--font-render-hinting=none",
+]
+
+#: CSS pixel width of an A4 page at 96 dpi minus margins: charts are laid out at print size.
+PRINT_WIDTH = 760
+CHART_PNG = {"width": 900, "height": 380, "scale": 2}
+
+
+def find_browser(explicit: str | None = None) -> str:
+    """Path of a Chrome/Chromium binary: ``explicit``, ``$PULSE_BROWSER``, then the usual names."""
+    for candidate in (explicit, os.environ.get("PULSE_BROWSER")):
+        if candidate:
+            path = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
+            if path:
+                return path
+            raise BrowserNotFoundError(f"browser {candidate!r} not found")
+    for name in CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise BrowserNotFoundError(
+        "no Chrome/Chromium found to print the PDF: on Debian/Ubuntu run `make browser` "
+        "(installs the `chromium` package); elsewhere install Chromium or set PULSE_BROWSER"
+    )
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    pdf: bytes
+    charts_png: dict[str, bytes]
+    pdf_pages: int | None = None
+
+
+def _footer(label: str) -> str:
+    return (
+        '<div style="font-size:8px;width:100%;padding:0 12mm;color:#52606d;display:flex;'
+        'justify-content:space-between;font-family:DejaVu Sans,Arial,sans-serif;">'
+        f"<span>{html.escape(label)}</span>"
+        '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
+    )
+
+
+class ChromiumRenderer:
+    """One browser for many reports. Use as a context manager."""
+
+    def __init__(self, browser_path: str | None = None, timeout_ms: int = 60_000) -> None:
+        self.browser_path = find_browser(browser_path)
+        self.timeout_ms = timeout_ms
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="pulse-render-")
+
+    def __enter__(self) -> ChromiumRenderer:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._browser is not None:
+            return
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise RenderError("playwright is not installed: run `make install`") from exc
+        try:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self.browser_path, args=CHROMIUM_ARGS, headless=True
+            )
+        except Exception as exc:
+            self.close()
+            raise RenderError(f"cannot start {self.browser_path}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._browser is not None:
+            try:
+                self._browser.close()
+            finally:
+                self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+        self._tmp.cleanup()
+
+    def render(self, html: str, *, footer: str = "", chart_ids: list[str] | None = None) -> RenderedReport:
+        """Load ``html``, export its charts as PNG and print it to PDF."""
+        self.start()
+        path = Path(self._tmp.name) / "report.html"
+        path.write_text(html, encoding="utf-8")
+        context = self._browser.new_context(viewport={"width": PRINT_WIDTH, "height": 1100})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(self.timeout_ms)
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri(), wait_until="load")
+            try:
+                page.wait_for_function("window.pulseChartsReady === true")
+            except Exception as exc:
+                raise RenderError(f"charts did not render: {errors or exc}") from exc
+            ids = chart_ids if chart_ids is not None else page.eval_on_selector_all(
+                "[data-chart]", "els => els.map(e => e.dataset.chart)"
+            )
+            charts: dict[str, bytes] = {}
+            for chart_id in ids:
+                url = page.evaluate(
+                    "([id, opts]) => Plotly.toImage(document.getElementById('chart-' + id), opts)",
+                    [chart_id, {"format": "png", **CHART_PNG}],
+                )
+                charts[chart_id] = base64.b64decode(url.split(",", 1)[1])
+            page.emulate_media(media="print")
+            pdf = page.pdf(
+                format="A4",
+                print_background=True,
+                prefer_css_page_size=True,
+                display_header_footer=True,
+                header_template="<div></div>",
+                footer_template=_footer(footer),
+                margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+            )
+            return RenderedReport(pdf=pdf, charts_png=charts)
+        finally:
+            context.close()

@@ -1,0 +1,73 @@
+"""HTML rendering: one autoescaping Jinja environment per language.
+
+User-supplied text (posts, messages, author names) reaches templates as plain
+strings and is escaped; only the embedded plotly.js and the chart JSON are
+marked safe, and the JSON is escaped for a ``<script>`` context.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import plotly.io as pio
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from plotly.offline import get_plotlyjs
+
+from pulse.render.i18n import translations
+from pulse.render.viewmodel import ReportView
+
+
+@lru_cache(maxsize=None)
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("pulse.render", "templates"),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "html.j2"),
+            disabled_extensions=("txt.j2",),
+            default=True,
+            default_for_string=True,
+        ),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """plotly.js, embedded once per report so the page works offline."""
+    return get_plotlyjs()
+
+
+def _script_safe(text: str) -> str:
+    # Inside <script>, "</" could close the element; \u003c keeps the JSON valid and inert.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def charts_json(view: ReportView) -> str:
+    specs: dict[str, Any] = {}
+    for chart in view.charts:
+        specs[chart.id] = json.loads(pio.to_json(chart.figure, validate=False))
+    return _script_safe(json.dumps(specs, separators=(",", ":")))
+
+
+def render_html(view: ReportView) -> str:
+    """The self-contained interactive report."""
+    template = environment(view.lang).get_template("report.html.j2")
+    return template.render(r=view, plotly_js=plotly_js(), charts_json=charts_json(view))
+
+
+def render_mail_html(view: ReportView, subject: str, cids: dict[str, str], link: str | None) -> str:
+    template = environment(view.lang).get_template("mail.html.j2")
+    return template.render(r=view, subject=subject, cids=cids, link=link)
+
+
+def render_mail_text(view: ReportView, link: str | None) -> str:
+    env = environment(view.lang)
+    template = env.get_template("mail.txt.j2")
+    return template.render(r=view, link=link)
