@@ -1,25 +1,56 @@
-"""The KPI definitions of ``docs/kpis.md``, vectorised over pandas.
+"""The KPI definitions of ``docs/kpis.md``, vectorised over NumPy and Arrow.
 
 All functions are pure: they take canonical tables (see :mod:`pulse.tables`) and
 a :class:`~pulse.period.Period` and return plain typed values. ``None`` means
 "not defined for this period" (for example a rate with a zero denominator) and
 is shown as "n/a" in reports, never as 0.
+
+The tables are expected to be canonical: one row per key (``platform`` +
+``post_id``, ``platform`` + ``message_id``, ``platform`` + ``account`` +
+``date``), as :func:`pulse.tables.deduplicate`, the lake and the importer
+produce them.
+
+How it is fast: every table is turned once into NumPy arrays (platform as a
+small integer code, instants as integer microseconds). Replies are linked to
+the message they answer once per call, per platform on Arrow strings (one
+dictionary encoding per platform, in a thread pool), and every period and
+platform is then a few boolean masks and ``bincount`` calls over the same
+arrays. :func:`compute_kpi_set` does this linking once for the month and the
+month before.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pulse.exceptions import DataError
 from pulse.period import Period
 from pulse.tables import ENGAGEMENT_COLUMNS, Tables
+
+I64 = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+#: Sentinel "first reply" instant of a message nobody answered.
+NO_REPLY = np.iinfo(np.int64).max
+MICROS_PER_MINUTE = 60_000_000
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+_EPOCH = pd.Timestamp(0, tz="UTC")
 
 
 @dataclass(frozen=True)
 class Sentiment:
+    """Counts of labelled inbound messages and the net sentiment."""
+
     positive: int = 0
     neutral: int = 0
     negative: int = 0
@@ -87,133 +118,464 @@ class KpiSet:
         }
 
 
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def micros(value: pd.Timestamp) -> int:
+    """A UTC instant as integer microseconds since the epoch."""
+    return int((pd.Timestamp(value) - _EPOCH) // pd.Timedelta(microseconds=1))
+
+
+def _micros_array(times: pd.Series) -> I64:
+    if len(times) == 0:
+        return np.empty(0, dtype=np.int64)
+    if not isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = pd.to_datetime(times, utc=True)
+    values = times.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us")
+    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
 def _in_period(times: pd.Series, period: Period) -> pd.Series:
     return (times >= period.start) & (times < period.end)
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else float(numerator) / float(denominator)
 
 
-def posts_in_period(posts: pd.DataFrame, period: Period) -> pd.DataFrame:
-    return posts[_in_period(posts["created_at"], period)]
+def _strings(series: pd.Series) -> pa.Array:
+    """``series`` as one Arrow string array (zero-copy for Arrow-backed strings)."""
+    array = pa.array(series, from_pandas=True)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks() if array.num_chunks != 1 else array.chunk(0)
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        array = pc.cast(array, pa.large_string())
+    return array
+
+
+def _codes(series: pd.Series, lookup: dict[str, int]) -> npt.NDArray[np.int16]:
+    """Global platform codes of ``series`` (``lookup`` maps platform -> code)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        uniques = list(series.cat.categories)
+    else:
+        codes, uniq = pd.factorize(series, use_na_sentinel=True)
+        uniques = list(uniq)
+    if len(codes) and codes.min() < 0:
+        raise DataError("platform: empty value (every row needs a platform)")
+    table = np.array([lookup[str(u)] for u in uniques] or [0], dtype=np.int16)
+    return table[codes] if len(codes) else np.empty(0, dtype=np.int16)
+
+
+def _platforms_of(tables: Tables) -> list[str]:
+    found: set[str] = set()
+    for frame in (tables.posts, tables.messages, tables.followers):
+        column = frame["platform"]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            present = column.cat.categories[np.unique(column.cat.codes[column.cat.codes >= 0])]
+            found.update(str(p) for p in present)
+        else:
+            found.update(str(p) for p in pd.unique(column.dropna()))
+    return sorted(found)
+
+
+def _percentiles(values: npt.NDArray[np.float64]) -> tuple[float | None, float | None]:
+    if len(values) == 0:
+        return None, None
+    median, p90 = np.percentile(values, [50, 90])
+    return float(median), float(p90)
+
+
+# ---------------------------------------------------------------------------
+# Linking replies to the messages they answer
+# ---------------------------------------------------------------------------
+
+
+def _link_platform(
+    ids: pa.Array, targets: pa.Array, reply_times: I64
+) -> tuple[I64, npt.NDArray[np.int64]]:
+    """First reply instant per id in ``ids``; ``targets`` are the replies' ``in_reply_to``."""
+    keys = pa.concat_arrays([ids, targets]) if len(targets) else ids
+    encoded = pc.dictionary_encode(keys)
+    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    first = np.full(len(encoded.dictionary), NO_REPLY, dtype=np.int64)
+    np.minimum.at(first, codes[len(ids) :], reply_times)
+    return first[codes[: len(ids)]], codes
+
+
+def link_replies(
+    platform: npt.NDArray[np.int16],
+    message_id: pa.Array,
+    in_reply_to: pa.Array,
+    from_brand: Mask,
+    created: I64,
+    inbound_rows: I64,
+) -> I64:
+    """The first brand reply (integer microseconds, :data:`NO_REPLY` if none) of each inbound row.
+
+    A reply is a brand message on the same platform whose ``in_reply_to`` is the
+    inbound message's id, whenever it was sent. Platforms are linked separately
+    (ids are only unique within a platform), in parallel.
+    """
+    first = np.full(len(inbound_rows), NO_REPLY, dtype=np.int64)
+    if len(inbound_rows) == 0:
+        return first
+    has_target = np.asarray(pc.is_valid(in_reply_to).to_numpy(zero_copy_only=False), dtype=bool)
+    reply_rows = np.flatnonzero(from_brand & has_target)
+    if len(reply_rows) == 0:
+        return first
+    in_platform = platform[inbound_rows]
+    reply_platform = platform[reply_rows]
+    codes = np.unique(in_platform)
+
+    def work(code: int) -> None:
+        where = np.flatnonzero(in_platform == code)
+        replies = reply_rows[reply_platform == code]
+        if len(replies) == 0:
+            return
+        ids = message_id.take(pa.array(inbound_rows[where]))
+        targets = in_reply_to.take(pa.array(replies))
+        first[where], _ = _link_platform(ids, targets, created[replies])
+
+    workers = max(1, min(len(codes), os.cpu_count() or 1))
+    if workers == 1:
+        for code in codes:
+            work(int(code))
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(work, [int(c) for c in codes]))
+    return first
+
+
+# ---------------------------------------------------------------------------
+# Prepared arrays
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Posts:
+    platform: npt.NDArray[np.int16]
+    created: I64
+    impressions: I64
+    has_impressions: Mask
+    reach: I64
+    has_reach: Mask
+    engagements: I64
+
+
+@dataclass
+class _Inbound:
+    """Inbound messages (not from the brand) in the prepared window, with their first reply."""
+
+    rows: I64  # positions in the messages frame
+    platform: npt.NDArray[np.int16]
+    created: I64
+    first_reply: I64
+    sentiment: npt.NDArray[np.int8]  # 0 unlabelled, 1 negative, 2 neutral, 3 positive
+
+
+@dataclass
+class Prepared:
+    """The tables as arrays, ready for any number of periods and platforms."""
+
+    platforms: list[str]
+    posts: _Posts
+    inbound: _Inbound
+    followers: pd.DataFrame  # code, account, date, followers
+
+
+def _nullable_ints(series: pd.Series) -> tuple[I64, Mask]:
+    known = series.notna().to_numpy(dtype=bool)
+    values = pd.to_numeric(series).astype("Float64").to_numpy(dtype="float64", na_value=0.0)
+    return values.astype(np.int64), known
 
 
 def engagements_of(posts: pd.DataFrame) -> pd.Series:
     """likes + comments + shares + saves + clicks per post (missing counts are 0)."""
-    return posts[list(ENGAGEMENT_COLUMNS)].fillna(0).sum(axis=1).astype("int64")
+    total = np.zeros(len(posts), dtype=np.int64)
+    for column in ENGAGEMENT_COLUMNS:
+        if column in posts.columns:
+            values, _ = _nullable_ints(posts[column])
+            total += values
+    return pd.Series(total, index=posts.index, name="engagements")
+
+
+def sentiment_codes(labels: pd.Series) -> npt.NDArray[np.int8]:
+    """0 when unlabelled (or not one of the three labels), 1 negative, 2 neutral, 3 positive."""
+    if len(labels) == 0:
+        return np.empty(0, dtype=np.int8)
+    found = pc.index_in(_strings(labels), value_set=pa.array(SENTIMENT_LABELS, pa.large_string()))
+    return (pc.fill_null(found, -1).to_numpy(zero_copy_only=False) + 1).astype(np.int8)
+
+
+def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Prepared:
+    """Arrays of ``tables``; only inbound messages created in ``window`` (UTC [start, end)) are kept."""
+    platforms = _platforms_of(tables)
+    lookup = {p: i for i, p in enumerate(platforms)}
+
+    posts = tables.posts
+    impressions, has_impressions = _nullable_ints(posts["impressions"])
+    reach, has_reach = _nullable_ints(posts["reach"])
+    prepared_posts = _Posts(
+        platform=_codes(posts["platform"], lookup),
+        created=_micros_array(posts["created_at"]),
+        impressions=impressions,
+        has_impressions=has_impressions,
+        reach=reach,
+        has_reach=has_reach,
+        engagements=engagements_of(posts).to_numpy(),
+    )
+
+    messages = tables.messages
+    m_platform = _codes(messages["platform"], lookup)
+    m_created = _micros_array(messages["created_at"])
+    from_brand = messages["from_brand"].to_numpy(dtype=bool, na_value=False)
+    candidate = ~from_brand
+    if window is not None:
+        candidate &= (m_created >= micros(window[0])) & (m_created < micros(window[1]))
+    inbound_rows = np.flatnonzero(candidate)
+    first = link_replies(
+        m_platform,
+        _strings(messages["message_id"]),
+        _strings(messages["in_reply_to"]),
+        from_brand,
+        m_created,
+        inbound_rows,
+    )
+    sentiment = sentiment_codes(messages["sentiment"].iloc[inbound_rows])
+    inbound = _Inbound(
+        rows=inbound_rows,
+        platform=m_platform[inbound_rows],
+        created=m_created[inbound_rows],
+        first_reply=first,
+        sentiment=sentiment,
+    )
+
+    followers = pd.DataFrame(
+        {
+            "code": _codes(tables.followers["platform"], lookup),
+            "account": tables.followers["account"].astype("string").to_numpy(),
+            "date": pd.to_datetime(tables.followers["date"]).to_numpy(dtype="datetime64[us]"),
+            "followers": pd.to_numeric(tables.followers["followers"]).to_numpy(dtype="float64"),
+        }
+    )
+    return Prepared(platforms, prepared_posts, inbound, followers)
+
+
+# ---------------------------------------------------------------------------
+# Aggregation per period, per platform
+# ---------------------------------------------------------------------------
+
+
+def _group_sum(codes: npt.NDArray[np.int16], values: I64, n: int) -> I64:
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, codes, values)
+    return out
+
+
+def _bounds(period: Period) -> tuple[int, int]:
+    return micros(period.start), micros(period.end)
+
+
+def _followers_by_platform(
+    followers: pd.DataFrame, period: Period, n: int
+) -> tuple[I64, I64, npt.NDArray[np.int64]]:
+    """Per platform code: start sum, end sum, number of accounts with a snapshot in the period."""
+    first_day = np.datetime64(period.first_day, "us")
+    after_last = np.datetime64(period.month.next().first_day, "us")
+    dates = followers["date"].to_numpy()
+    inside = followers[(dates >= first_day) & (dates < after_last)].sort_values("date", kind="stable")
+    starts = np.zeros(n, dtype=np.int64)
+    ends = np.zeros(n, dtype=np.int64)
+    accounts = np.zeros(n, dtype=np.int64)
+    if inside.empty:
+        return starts, ends, accounts
+    keys = ["code", "account"]
+    grouped = inside.groupby(keys, sort=False)["followers"]
+    end = grouped.last()
+    first_inside = grouped.first()
+    before = followers[dates < first_day].sort_values("date", kind="stable")
+    last_before = before.groupby(keys, sort=False)["followers"].last()
+    start = last_before.reindex(end.index).fillna(first_inside)
+    codes = end.index.get_level_values("code").to_numpy().astype(np.int16)
+    starts = _group_sum(codes, start.to_numpy().astype(np.int64), n)
+    ends = _group_sum(codes, end.to_numpy().astype(np.int64), n)
+    accounts = np.bincount(codes, minlength=n).astype(np.int64)
+    return starts, ends, accounts
+
+
+def _kpis(
+    *,
+    posts: int,
+    impressions: int | None,
+    reach: int | None,
+    engagements: int,
+    rate_num: int,
+    rate_den: int,
+    reach_num: int,
+    reach_den: int,
+    inbound: int,
+    responded: int,
+    times: npt.NDArray[np.float64],
+    sentiment: Sequence[int],
+    followers_start: int | None,
+    followers_end: int | None,
+) -> Kpis:
+    median, p90 = _percentiles(times)
+    growth = None if followers_start is None or followers_end is None else followers_end - followers_start
+    return Kpis(
+        posts=posts,
+        impressions=impressions,
+        reach=reach,
+        engagements=engagements,
+        engagement_rate=_ratio(rate_num, rate_den),
+        engagement_rate_by_reach=_ratio(reach_num, reach_den),
+        inbound_messages=inbound,
+        responded_messages=responded,
+        response_rate=_ratio(responded, inbound),
+        first_response_time_median_minutes=median,
+        first_response_time_p90_minutes=p90,
+        sentiment=Sentiment(
+            negative=int(sentiment[1]), neutral=int(sentiment[2]), positive=int(sentiment[3])
+        ),
+        followers_start=followers_start,
+        followers_end=followers_end,
+        follower_growth=growth,
+        follower_growth_rate=None if growth is None or not followers_start else growth / followers_start,
+    )
+
+
+def kpis_of(prepared: Prepared, period: Period) -> tuple[Kpis, dict[str, Kpis]]:
+    """The KPIs of ``period``, overall and per platform, from prepared arrays."""
+    n = len(prepared.platforms)
+    start, end = _bounds(period)
+
+    p = prepared.posts
+    in_p = (p.created >= start) & (p.created < end)
+    code = p.platform[in_p]
+    eng = p.engagements[in_p]
+    imp, has_imp = p.impressions[in_p], p.has_impressions[in_p]
+    rch, has_rch = p.reach[in_p], p.has_reach[in_p]
+    pos_imp, pos_rch = has_imp & (imp > 0), has_rch & (rch > 0)
+    post_count = np.bincount(code, minlength=n)
+    imp_sum = _group_sum(code, np.where(has_imp, imp, 0), n)
+    imp_known = np.bincount(code[has_imp], minlength=n)
+    rch_sum = _group_sum(code, np.where(has_rch, rch, 0), n)
+    rch_known = np.bincount(code[has_rch], minlength=n)
+    eng_sum = _group_sum(code, eng, n)
+    rate_num = _group_sum(code[pos_imp], eng[pos_imp], n)
+    rate_den = _group_sum(code[pos_imp], imp[pos_imp], n)
+    reach_num = _group_sum(code[pos_rch], eng[pos_rch], n)
+    reach_den = _group_sum(code[pos_rch], rch[pos_rch], n)
+
+    m = prepared.inbound
+    in_m = (m.created >= start) & (m.created < end)
+    m_code = m.platform[in_m]
+    first = m.first_reply[in_m]
+    answered = first != NO_REPLY
+    inbound = np.bincount(m_code, minlength=n)
+    responded = np.bincount(m_code[answered], minlength=n)
+    minutes = (first[answered] - m.created[in_m][answered]) / MICROS_PER_MINUTE
+    r_code = m_code[answered]
+    sentiment = np.bincount(m_code.astype(np.int64) * 4 + m.sentiment[in_m], minlength=4 * n).reshape(n, 4)
+    order = np.argsort(r_code, kind="stable")
+    by_code = np.split(minutes[order], np.cumsum(np.bincount(r_code, minlength=n))[:-1]) if n else []
+
+    f_start, f_end, f_accounts = _followers_by_platform(prepared.followers, period, n)
+
+    def build(sel: slice | int, times: npt.NDArray[np.float64]) -> Kpis:
+        def total(values: npt.NDArray[Any]) -> int:
+            return int(np.sum(values[sel]))
+
+        has_followers = total(f_accounts) > 0
+        return _kpis(
+            posts=total(post_count),
+            impressions=total(imp_sum) if total(imp_known) else None,
+            reach=total(rch_sum) if total(rch_known) else None,
+            engagements=total(eng_sum),
+            rate_num=total(rate_num),
+            rate_den=total(rate_den),
+            reach_num=total(reach_num),
+            reach_den=total(reach_den),
+            inbound=total(inbound),
+            responded=total(responded),
+            times=times,
+            sentiment=sentiment[sel].reshape(-1, 4).sum(axis=0),
+            followers_start=total(f_start) if has_followers else None,
+            followers_end=total(f_end) if has_followers else None,
+        )
+
+    overall = build(slice(None), minutes)
+    per_platform = {name: build(slice(i, i + 1), by_code[i]) for i, name in enumerate(prepared.platforms)}
+    return overall, per_platform
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
+
+
+def posts_in_period(posts: pd.DataFrame, period: Period) -> pd.DataFrame:
+    return posts[_in_period(posts["created_at"], period)]
 
 
 def first_responses(messages: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Inbound messages of the period with their first brand reply (``first_reply_at``, NaT if none).
 
     A reply is a brand message on the same platform whose ``in_reply_to`` is the
-    inbound message's id, whenever it was sent.
+    inbound message's id, whenever it was sent. ``response_minutes`` is
+    ``first_reply_at - created_at`` in minutes (NaN when unanswered).
     """
-    inbound = messages[(~messages["from_brand"].fillna(False)) & _in_period(messages["created_at"], period)]
-    replies = messages[messages["from_brand"].fillna(False) & messages["in_reply_to"].notna()]
-    first = (
-        replies.groupby(["platform", "in_reply_to"], observed=True, sort=False)["created_at"]
-        .min()
-        .rename("first_reply_at")
-    )
-    first.index = first.index.set_names(["platform", "message_id"])
-    out = inbound.join(first, on=["platform", "message_id"])
-    out["response_minutes"] = (out["first_reply_at"] - out["created_at"]).dt.total_seconds() / 60.0
-    return out
+    prepared = prepare(Tables(messages=messages), window=(period.start, period.end))
+    m = prepared.inbound
+    out = messages.iloc[m.rows].copy()
+    answered = m.first_reply != NO_REPLY
+    first = pd.to_datetime(np.where(answered, m.first_reply, 0), unit="us", utc=True)
+    out["first_reply_at"] = pd.Series(first, index=out.index).where(answered)
+    minutes = np.where(answered, (m.first_reply - m.created) / MICROS_PER_MINUTE, np.nan)
+    out["response_minutes"] = minutes
+    return out.sort_values(["created_at"], kind="stable")
 
 
 def followers_change(followers: pd.DataFrame, period: Period) -> tuple[int | None, int | None]:
     """Sum over accounts of (start, end) follower counts; (None, None) if no account has a snapshot."""
-    first_day = pd.Timestamp(period.first_day)
-    last_day = pd.Timestamp(period.last_day)
-    dates = followers["date"]
-    inside = followers[(dates >= first_day) & (dates <= last_day)].sort_values("date", kind="stable")
-    if inside.empty:
-        return None, None
-    keys = ["platform", "account"]
-    end = inside.groupby(keys, observed=True)["followers"].last()
-    first_inside = inside.groupby(keys, observed=True)["followers"].first()
-    before = followers[dates < first_day].sort_values("date", kind="stable")
-    last_before = before.groupby(keys, observed=True)["followers"].last()
-    start = last_before.reindex(end.index).fillna(first_inside)
-    return int(start.sum()), int(end.sum())
+    k = compute_kpis(Tables(followers=followers), period)
+    return k.followers_start, k.followers_end
 
 
 def compute_kpis(tables: Tables, period: Period) -> Kpis:
     """The KPIs of ``period`` over ``tables`` (see ``docs/kpis.md`` for each definition)."""
-    posts = posts_in_period(tables.posts, period)
-    engagements = engagements_of(posts)
-    impressions = posts["impressions"]
-    reach = posts["reach"]
-    with_impressions = impressions.fillna(0) > 0
-    with_reach = reach.fillna(0) > 0
-
-    responses = first_responses(tables.messages, period)
-    responded = responses["first_reply_at"].notna()
-    minutes = responses.loc[responded, "response_minutes"].to_numpy(dtype="float64")
-    median = float(np.percentile(minutes, 50)) if len(minutes) else None
-    p90 = float(np.percentile(minutes, 90)) if len(minutes) else None
-
-    labels = responses["sentiment"].value_counts()
-    sentiment = Sentiment(
-        positive=int(labels.get("positive", 0)),
-        neutral=int(labels.get("neutral", 0)),
-        negative=int(labels.get("negative", 0)),
-    )
-
-    start, end = followers_change(tables.followers, period)
-    growth = None if start is None or end is None else end - start
-
-    return Kpis(
-        posts=len(posts),
-        impressions=_int_or_none(impressions.sum(min_count=1)),
-        reach=_int_or_none(reach.sum(min_count=1)),
-        engagements=int(engagements.sum()),
-        engagement_rate=_ratio(engagements[with_impressions].sum(), impressions[with_impressions].sum()),
-        engagement_rate_by_reach=_ratio(engagements[with_reach].sum(), reach[with_reach].sum()),
-        inbound_messages=len(responses),
-        responded_messages=int(responded.sum()),
-        response_rate=_ratio(int(responded.sum()), len(responses)),
-        first_response_time_median_minutes=median,
-        first_response_time_p90_minutes=p90,
-        sentiment=sentiment,
-        followers_start=start,
-        followers_end=end,
-        follower_growth=growth,
-        follower_growth_rate=None if growth is None or not start else growth / start,
-    )
-
-
-def _platform_tables(tables: Tables, platform: str) -> Tables:
-    return Tables(
-        posts=tables.posts[tables.posts["platform"] == platform],
-        messages=tables.messages[tables.messages["platform"] == platform],
-        followers=tables.followers[tables.followers["platform"] == platform],
-    )
+    prepared = prepare(tables, window=(period.start, period.end))
+    return kpis_of(prepared, period)[0]
 
 
 def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None = None) -> KpiSet:
-    """KPIs of ``period`` and of the month before, overall and per platform."""
+    """KPIs of ``period`` and of the month before, overall and per platform.
+
+    ``platforms`` restricts and orders the per-platform entries (a listed platform
+    without data gets empty KPIs); by default every platform found in the tables.
+    """
     previous = period.previous()
-    if platforms is None:
-        found = set(tables.posts["platform"].dropna()) | set(tables.messages["platform"].dropna())
-        found |= set(tables.followers["platform"].dropna())
-        platforms = sorted(str(p) for p in found)
-    by_platform: dict[str, Kpis] = {}
-    previous_by_platform: dict[str, Kpis] = {}
-    for platform in platforms:
-        subset = _platform_tables(tables, platform)
-        by_platform[platform] = compute_kpis(subset, period)
-        previous_by_platform[platform] = compute_kpis(subset, previous)
+    prepared = prepare(tables, window=(previous.start, period.end))
+    kpis, by_platform = kpis_of(prepared, period)
+    previous_kpis, previous_by_platform = kpis_of(prepared, previous)
+    if platforms is not None:
+        by_platform = {p: by_platform.get(p, _empty(tables, p, period)) for p in platforms}
+        previous_by_platform = {
+            p: previous_by_platform.get(p, _empty(tables, p, previous)) for p in platforms
+        }
     return KpiSet(
         period=period,
-        kpis=compute_kpis(tables, period),
-        previous=compute_kpis(tables, previous),
+        kpis=kpis,
+        previous=previous_kpis,
         by_platform=by_platform,
         previous_by_platform=previous_by_platform,
     )
+
+
+def _empty(tables: Tables, platform: str, period: Period) -> Kpis:
+    return Kpis()
