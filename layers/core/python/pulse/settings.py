@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MailTransport = Literal["outbox", "ses", "smtp"]
@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     smtp_port: int = 25
     smtp_starttls: bool = False
     smtp_username: str | None = None
-    smtp_password: str | None = None
+    smtp_password: SecretStr | None = None
     ses_configuration_set: str | None = None
     browser: str | None = Field(default=None, description="Path of a Chrome/Chromium binary")
     sentiment_backend: SentimentBackend = "builtin"

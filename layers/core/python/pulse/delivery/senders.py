@@ -105,6 +105,6 @@ def make_sender(settings: Settings, *, ses_client: Any = None) -> MailSender:
             settings.smtp_port,
             starttls=settings.smtp_starttls,
             username=settings.smtp_username,
-            password=settings.smtp_password,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
         )
     return OutboxSender(settings.outbox)

@@ -1,0 +1,53 @@
+"""Daily scheduled fetch (EventBridge Scheduler -> this function).
+
+Event (the schedule's ``Input``)::
+
+    {"job": "fetch", "brands": ["acme"]?, "days": 3?}
+
+Fetches the last ``days`` days (re-fetching recent posts' metrics) of every
+brand, or of the listed ones, into the lake. One brand's failure is reported
+and does not stop the others; the function fails (so the scheduler retries and
+the alarm fires) if any brand failed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pulse.jobs import JobError, ScheduledJob, parse_job
+from pulse.pipeline import Services, fetch_brand
+
+logger = Logger()
+_services: Services | None = None
+
+
+def services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services.from_settings()
+    return _services
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    job: ScheduledJob = parse_job(event, expected="fetch")
+    svc = services()
+    brands = [svc.brands.get(b) for b in job.brands] if job.brands else list(svc.brands)
+    end = datetime.now(UTC)
+    start = end - timedelta(days=job.days)
+    results, failures = [], []
+    for brand in brands:
+        try:
+            result = fetch_brand(svc, brand, start, end)
+            results.append({"brand": brand.id, "fetched": result.fetched, "new": result.written.new})
+        except Exception as exc:  # reported below; the other brands still run
+            logger.exception("fetch failed", extra={"brand": brand.id})
+            failures.append({"brand": brand.id, "error": str(exc)})
+    summary = {"job": "fetch", "brands": results, "failures": failures}
+    if failures:
+        raise JobError(f"fetch failed for {len(failures)} brand(s): {failures}")
+    return summary
