@@ -338,6 +338,9 @@ def test_scheduled_failures_end_in_a_dead_letter_queue_that_raises_an_alarm(
         assert props["DeadLetterConfig"] == {"Arn": queue}, job
         on_failure = function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         assert on_failure == {"Type": "SQS", "Destination": queue}, job
+    # A retried monthly run would mail again the brands that had succeeded.
+    monthly, _ = schedules(template)["monthly"]
+    assert monthly["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
     alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
     watched = {json.dumps(d["Value"], sort_keys=True) for a in alarms for d in a["Properties"]["Dimensions"]}
     assert json.dumps({"Fn::GetAtt": ["FailedJobsQueue", "QueueName"]}, sort_keys=True) in watched
