@@ -217,12 +217,15 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
         assert reports in reporter["s3:PutObject"]
         assert "secretsmanager:GetSecretValue" not in reporter
 
-    # Only the monthly job mails, and only as the configured SES identity.
-    assert not any(a.startswith("ses:") for a in (*fetch, *api))
+    # The monthly job and the API (POST /reports with "send": true) mail, only as the
+    # configured SES identity; the fetch never mails.
+    assert not any(a.startswith("ses:") for a in fetch)
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
-    for action in ("ses:SendEmail", "ses:SendRawEmail"):
-        assert identity in monthly[action]
-        assert all(":ses:" in r and "*" not in r for r in monthly[action])
+    for mailer in (monthly, api):
+        assert {a for a in mailer if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
+        for action in ("ses:SendEmail", "ses:SendRawEmail"):
+            assert identity in mailer[action]
+            assert all(":ses:" in r and "*" not in r for r in mailer[action])
 
 
 def test_comprehend_is_granted_only_when_it_is_the_sentiment_backend(template: dict[str, Any]) -> None:
@@ -291,8 +294,10 @@ def test_environment_variables_are_settings_the_code_reads(template: dict[str, A
     assert pulse_vars <= known, pulse_vars - known
     assert variables["PULSE_ARCHIVE"] == {"Fn::Sub": "s3://${ArchiveBucket}"}
     assert {"POWERTOOLS_SERVICE_NAME", "LOG_LEVEL"} <= set(variables)
-    monthly = function_named(template, "monthly")["Properties"]["Environment"]["Variables"]
-    assert monthly["PULSE_MAIL_TRANSPORT"] == "ses"
+    for mailer in ("monthly", "api"):
+        env = function_named(template, mailer)["Properties"]["Environment"]["Variables"]
+        assert env["PULSE_MAIL_TRANSPORT"] == "ses"
+        assert env["PULSE_MAIL_FROM"] == {"Ref": "MailFrom"}
 
 
 def test_every_function_logs_to_a_group_with_retention(template: dict[str, Any]) -> None:
