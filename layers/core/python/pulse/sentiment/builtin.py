@@ -1,0 +1,246 @@
+"""The built-in analyzer: language detection and a hashed n-gram logistic regression.
+
+Everything runs offline from one small file shipped in the package
+(``sentiment_model.bin``, a compressed NumPy archive built by
+``scripts/train_sentiment.py``). Scoring a batch is a handful of vectorised
+NumPy operations: normalise, hash, gather weights, softmax.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pulse.sentiment.base import LABELS, SentimentResult
+from pulse.sentiment.exceptions import SentimentModelError
+from pulse.sentiment.features import N_DENSE, SEPARATOR, Normalizer, codepoints, hash_features
+
+MODEL_PATH = Path(__file__).with_name("sentiment_model.bin")
+UNKNOWN_LANGUAGE = "und"
+#: Messages are scored on their first characters only (a long article says little more).
+MAX_CHARS = 20_000
+#: Messages per vectorised batch: bounds memory and lets callers stream.
+CHUNK_SIZE = 4096
+#: Below this probability the language detector answers ``und``.
+MIN_LANGUAGE_CONFIDENCE = 0.45
+
+_LETTERS_RE = re.compile(r"(?<![@_#\w¬])(?!http\b)[^\W\d_]{2,}")
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    """Weights of the built-in analyzer, as loaded from the model file.
+
+    Attributes
+    ----------
+    languages
+        Language codes with their own weights, in table order.
+    sentiment_weights
+        ``(len(languages) + 1) * n_columns`` rows by 3 classes; table ``i`` is
+        language ``i``, the last one the language-independent model.
+    """
+
+    languages: tuple[str, ...]
+    bits: int
+    char_ngrams: tuple[int, ...]
+    word_ngrams: int
+    sentiment_weights: npt.NDArray[np.float32]
+    sentiment_bias: npt.NDArray[np.float32]
+    lang_bits: int
+    lang_char_ngrams: tuple[int, ...]
+    lang_weights: npt.NDArray[np.float32]
+    lang_bias: npt.NDArray[np.float32]
+    emoji_table: npt.NDArray[np.float32]
+    normalizer: Normalizer
+    meta: dict[str, Any]
+
+    @property
+    def n_columns(self) -> int:
+        """Rows of one weight table (dense features plus hash buckets)."""
+        return N_DENSE + (1 << self.bits)
+
+
+def load_model(path: Path = MODEL_PATH) -> SentimentModel:
+    """Read a model file written by ``scripts/train_sentiment.py``."""
+    try:
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except (OSError, ValueError) as exc:
+        raise SentimentModelError(f"cannot read the sentiment model {path}: {exc}") from exc
+    meta = json.loads(str(arrays["meta"]))
+    languages = tuple(meta["languages"])
+    bits = int(meta["bits"])
+    n_cols = N_DENSE + (1 << bits)
+    scale = arrays["sentiment_scale"].astype(np.float32)
+    blocks = arrays["sentiment_blocks"].astype(np.float32) * scale
+    generic = blocks[0]
+    tables = np.empty(((len(languages) + 1) * n_cols, 3), dtype=np.float32)
+    for i in range(len(languages)):
+        tables[i * n_cols : (i + 1) * n_cols] = generic + blocks[i + 1]
+    tables[len(languages) * n_cols :] = generic
+    words = str(arrays["vocab_words"]).split("\n") if str(arrays["vocab_words"]) else []
+    vocab = dict(zip(words, arrays["vocab_logp"].astype(float).tolist(), strict=True))
+    emoji_table = np.zeros(int(arrays["emoji_codepoints"].max(initial=0)) + 1, dtype=np.float32)
+    emoji_table[arrays["emoji_codepoints"]] = arrays["emoji_polarity"]
+    return SentimentModel(
+        languages=languages,
+        bits=bits,
+        char_ngrams=tuple(meta["char_ngrams"]),
+        word_ngrams=int(meta["word_ngrams"]),
+        sentiment_weights=tables,
+        sentiment_bias=arrays["sentiment_bias"].astype(np.float32),
+        lang_bits=int(meta["lang_bits"]),
+        lang_char_ngrams=tuple(meta["lang_char_ngrams"]),
+        lang_weights=arrays["lang_weights"].astype(np.float32),
+        lang_bias=arrays["lang_bias"].astype(np.float32),
+        emoji_table=emoji_table,
+        normalizer=Normalizer(vocab),
+        meta=meta,
+    )
+
+
+_MODEL: SentimentModel | None = None
+_MODEL_LOCK = threading.Lock()
+
+
+def get_model() -> SentimentModel:
+    """The shipped model, loaded once per process (once per Lambda cold start)."""
+    global _MODEL
+    if _MODEL is None:
+        with _MODEL_LOCK:
+            if _MODEL is None:
+                _MODEL = load_model()
+    return _MODEL
+
+
+def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    z = logits - logits.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def _linear(
+    rows: npt.NDArray[np.int64],
+    flat_columns: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float32],
+    weights: npt.NDArray[np.float32],
+    n_rows: int,
+) -> npt.NDArray[np.float32]:
+    """``X @ weights`` for a sparse X given as (row, column, value) triples."""
+    gathered = weights[flat_columns]
+    out = np.empty((n_rows, weights.shape[1]), dtype=np.float32)
+    for k in range(weights.shape[1]):
+        out[:, k] = np.bincount(rows, weights=gathered[:, k] * values, minlength=n_rows)
+    return out
+
+
+class BuiltinAnalyzer:
+    """Offline sentiment for French, English, Spanish, German, Italian and Portuguese.
+
+    Parameters
+    ----------
+    model
+        Weights to use; the shipped model (loaded once, cached) by default.
+    """
+
+    def __init__(self, model: SentimentModel | None = None) -> None:
+        self._model = model
+
+    @property
+    def model(self) -> SentimentModel:
+        """The weights in use."""
+        if self._model is None:
+            self._model = get_model()
+        return self._model
+
+    def analyze(self, texts: Sequence[str], lang: str | None = None) -> list[SentimentResult]:
+        """Label each message ``negative``, ``neutral`` or ``positive``.
+
+        Parameters
+        ----------
+        texts
+            Messages (tweets, comments); HTML is stripped before scoring.
+        lang
+            ISO 639-1 code of every message, or ``None`` to detect each one's language.
+        """
+        results: list[SentimentResult] = []
+        for start in range(0, len(texts), CHUNK_SIZE):
+            labels, scores, langs = self._score(texts[start : start + CHUNK_SIZE], lang)
+            results.extend(
+                SentimentResult(label=LABELS[k], score=s, lang=code)
+                for k, s, code in zip(labels, scores, langs, strict=True)
+            )
+        return results
+
+    def detect_languages(self, texts: Sequence[str]) -> list[str]:
+        """ISO 639-1 code of each message, ``und`` when unknown."""
+        model = self.model
+        out: list[str] = []
+        for start in range(0, len(texts), CHUNK_SIZE):
+            batch = model.normalizer(_clip(texts[start : start + CHUNK_SIZE]))
+            index = self._detect(batch, codepoints(batch))
+            out.extend(_lang_code(model, int(i)) for i in index)
+        return out
+
+    def _detect(self, batch: str, codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+        """Language table index per message (``len(languages)`` for unknown)."""
+        model = self.model
+        feats = hash_features(codes, model.lang_bits, model.lang_char_ngrams, word_ngrams=1)
+        logits = _linear(feats.rows, feats.columns, feats.values, model.lang_weights, feats.n_rows)
+        probs = _softmax(logits + model.lang_bias)
+        best = probs.argmax(axis=1)
+        unknown = probs.max(axis=1) < MIN_LANGUAGE_CONFIDENCE
+        lines = batch.split(SEPARATOR)
+        for i, line in enumerate(lines):
+            if _LETTERS_RE.search(line) is None:
+                unknown[i] = True
+        best[unknown] = len(model.languages)
+        return best.astype(np.int64)
+
+    def _score(
+        self, texts: Sequence[str], lang: str | None
+    ) -> tuple[list[int], list[float], list[str]]:
+        model = self.model
+        n = len(texts)
+        if n == 0:
+            return [], [], []
+        batch = model.normalizer(_clip(texts))
+        codes = codepoints(batch)
+        if lang is None:
+            table = self._detect(batch, codes)
+            langs = [_lang_code(model, int(i)) for i in table]
+        else:
+            code = lang.lower()
+            index = model.languages.index(code) if code in model.languages else len(model.languages)
+            table = np.full(n, index, dtype=np.int64)
+            langs = [code] * n
+        feats = hash_features(codes, model.bits, model.char_ngrams, model.word_ngrams, model.emoji_table)
+        flat = table[feats.rows] * model.n_columns + feats.columns
+        logits = _linear(feats.rows, flat, feats.values, model.sentiment_weights, n)
+        probs = _softmax(logits + model.sentiment_bias[table])
+        labels = probs.argmax(axis=1).tolist()
+        scores = np.round((probs[:, 2] - probs[:, 0]).astype(np.float64), 4).tolist()
+        return labels, scores, langs
+
+
+def _clip(texts: Sequence[str]) -> list[str]:
+    return [t[:MAX_CHARS] if len(t) > MAX_CHARS else t for t in texts]
+
+
+def _lang_code(model: SentimentModel, index: int) -> str:
+    return model.languages[index] if index < len(model.languages) else UNKNOWN_LANGUAGE
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of ``text`` (fr, en, es, de, it, pt), ``und`` when unknown."""
+    return BuiltinAnalyzer().detect_languages([text])[0]

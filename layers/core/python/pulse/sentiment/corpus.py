@@ -1,0 +1,72 @@
+"""Readers for the labelled corpora the built-in model is trained and evaluated on.
+
+Used by ``scripts/train_sentiment.py``, the benchmark and the quality test;
+nothing at run time needs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: UMSAB folder name -> ISO 639-1 code, in the model's table order.
+UMSAB_LANGUAGES = {
+    "english": "en",
+    "french": "fr",
+    "spanish": "es",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+}
+_ESCAPED_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+@dataclass(frozen=True)
+class LabelledTexts:
+    """Messages of one language and split with labels 0 negative, 1 neutral, 2 positive."""
+
+    lang: str
+    texts: list[str]
+    labels: list[int]
+
+
+def load_umsab(data_dir: Path, split: str) -> dict[str, LabelledTexts]:
+    """Read one split (``train`` or ``val``) of every UMSAB language.
+
+    Literal ``\\uXXXX`` escapes left in the English tweets are decoded.
+    """
+    out: dict[str, LabelledTexts] = {}
+    for folder, code in UMSAB_LANGUAGES.items():
+        base = data_dir / "umsab" / folder
+        labels = [int(x) for x in (base / f"{split}_labels.txt").read_text(encoding="utf-8").split()]
+        lines = (base / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")[: len(labels)]
+        texts = [_ESCAPED_RE.sub(lambda m: chr(int(m.group(1), 16)), t).strip() for t in lines]
+        out[code] = LabelledTexts(lang=code, texts=texts, labels=labels)
+    return out
+
+
+def load_emoji_polarity(data_dir: Path) -> dict[str, float]:
+    """Polarity of each single-code-point emoji: (positive - negative) / (occurrences + 3)."""
+    out: dict[str, float] = {}
+    path = data_dir / "emoji-sentiment" / "Emoji_Sentiment_Data_v1.0.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            emoji = row["Emoji"]
+            if len(emoji) != 1:
+                continue
+            neg, neu, pos = int(row["Negative"]), int(row["Neutral"]), int(row["Positive"])
+            out[emoji] = (pos - neg) / (neg + neu + pos + 3)
+    return out
+
+
+def macro_f1(gold: list[int], predicted: list[int], n_classes: int = 3) -> float:
+    """Unweighted mean of the per-class F1 scores (the UMSAB / SemEval metric)."""
+    scores = []
+    for k in range(n_classes):
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == k and p == k)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != k and p == k)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == k and p != k)
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return sum(scores) / n_classes
