@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from pulse.kpis import KPI_FIELDS, compute_kpi_set
 from pulse.period import Month, Period
 from pulse.tables import Tables
@@ -64,7 +63,9 @@ def generate(n_posts: int, n_messages: int, seed: int = 7) -> tuple[Tables, Peri
     # Posts: 85% in the month, the rest in the month before.
     p_code = rng.choice(n_plat, n_posts, p=PLATFORM_WEIGHTS)
     in_month = rng.random(n_posts) < 0.85
-    p_time = np.where(in_month, rng.integers(month_start, end, n_posts), rng.integers(start, month_start, n_posts))
+    p_time = np.where(
+        in_month, rng.integers(month_start, end, n_posts), rng.integers(start, month_start, n_posts)
+    )
     impressions = rng.integers(0, 50_000, n_posts).astype("float64")
     no_impr = np.isin(PLATFORMS[p_code], list(NO_IMPRESSIONS)) | (rng.random(n_posts) < 0.05)
     impressions[no_impr] = np.nan
@@ -76,7 +77,9 @@ def generate(n_posts: int, n_messages: int, seed: int = 7) -> tuple[Tables, Peri
             "account": _str(pa.array(np.char.add(PLATFORMS[p_code], "-main"))),
             "post_id": _ids(p_code, n_plat, 10**17),
             "created_at": _times(p_time),
-            "text": _str(pa.array(np.array(["New collection 🎉 <b>now</b>, in store", "Tips, \"quoted\""])[p_code % 2])),
+            "text": _str(
+                pa.array(np.array(["New collection 🎉 <b>now</b>, in store", 'Tips, "quoted"'])[p_code % 2])
+            ),
             "impressions": pd.array(impressions, dtype="Float64").astype("Int64"),
             "reach": pd.array(reach, dtype="Float64").astype("Int64"),
         }
@@ -123,7 +126,9 @@ def generate(n_posts: int, n_messages: int, seed: int = 7) -> tuple[Tables, Peri
             "author": _str(pa.array(np.where(from_brand, "brand", "customer"))).take(shuffle),
             "from_brand": pd.array(from_brand, dtype="boolean").take(shuffle),
             "in_reply_to": _str(reply_to).take(shuffle),
-            "text": _str(pa.array(np.where(from_brand, "Thanks, DM us 🙏", "Where, is \"my\" order?"))).take(shuffle),
+            "text": _str(pa.array(np.where(from_brand, "Thanks, DM us 🙏", 'Where, is "my" order?'))).take(
+                shuffle
+            ),
             "sentiment": _str(sentiment).take(shuffle),
         }
     ).reset_index(drop=True)
@@ -133,9 +138,17 @@ def generate(n_posts: int, n_messages: int, seed: int = 7) -> tuple[Tables, Peri
     days = pd.date_range(previous.first_day, period.last_day, freq="D")
     rows = []
     for i, platform in enumerate(PLATFORMS):
-        span = days[days >= pd.Timestamp(period.first_day) + pd.Timedelta(days=14)] if platform == "bluesky" else days
+        span = (
+            days[days >= pd.Timestamp(period.first_day) + pd.Timedelta(days=14)]
+            if platform == "bluesky"
+            else days
+        )
         counts = 10_000 * (i + 1) + np.cumsum(rng.integers(-20, 60, len(span)))
-        rows.append(pd.DataFrame({"platform": platform, "account": f"{platform}-main", "date": span, "followers": counts}))
+        rows.append(
+            pd.DataFrame(
+                {"platform": platform, "account": f"{platform}-main", "date": span, "followers": counts}
+            )
+        )
     followers = pd.concat(rows, ignore_index=True).astype(
         {"platform": "string", "account": "string", "date": "datetime64[us]", "followers": "Int64"}
     )
@@ -185,7 +198,9 @@ acc AS (
 fk AS (
     SELECT name, platform, sum(coalesce(f_before, f_first)) AS f_start, sum(f_end) AS f_end
     FROM acc GROUP BY GROUPING SETS ((name), (name, platform))),
-keys AS (SELECT name, platform FROM pk UNION SELECT name, platform FROM mk UNION SELECT name, platform FROM fk)
+keys AS (
+    SELECT name, platform FROM pk UNION SELECT name, platform FROM mk
+    UNION SELECT name, platform FROM fk)
 SELECT k.name, k.platform,
        coalesce(pk.posts, 0) AS posts, pk.impressions, pk.reach, coalesce(pk.engagements, 0) AS engagements,
        pk.rate_num / nullif(pk.rate_den, 0) AS engagement_rate,
@@ -291,8 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         theirs = duckdb_kpis(tables, period)
         duck_times.append(time.perf_counter() - t)
     problems = compare(ours, theirs)
-    print(f"pulse compute_kpi_set: {min(ours_times):.2f} s (runs: {', '.join(f'{x:.2f}' for x in ours_times)})")
-    print(f"DuckDB {duckdb.__version__} SQL:     {min(duck_times):.2f} s (runs: {', '.join(f'{x:.2f}' for x in duck_times)})")
+
+    def runs(times: list[float]) -> str:
+        return f"{min(times):.2f} s (runs: {', '.join(f'{x:.2f}' for x in times)})"
+
+    print(f"pulse compute_kpi_set: {runs(ours_times)}")
+    print(f"DuckDB {duckdb.__version__} SQL:     {runs(duck_times)}")
     if problems:
         print(f"DISAGREEMENT ({len(problems)}):")
         for p in problems[:30]:
@@ -300,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     k = ours["kpis"]
     print(
-        f"agree on every KPI ({1 + len(ours['by_platform'])} groups x 2 months): inbound {k['inbound_messages']:,}, "
+        f"agree on every KPI ({1 + len(ours['by_platform'])} groups x 2 months): "
+        f"inbound {k['inbound_messages']:,}, "
         f"responded {k['responded_messages']:,}, median {k['first_response_time_median_minutes']:.2f} min, "
         f"engagement rate {k['engagement_rate']:.5f}"
     )

@@ -21,9 +21,7 @@ month before.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -133,8 +131,8 @@ def _micros_array(times: pd.Series) -> I64:
         return np.empty(0, dtype=np.int64)
     if not isinstance(times.dtype, pd.DatetimeTZDtype):
         times = pd.to_datetime(times, utc=True)
-    values = times.dt.tz_convert("UTC").dt.tz_localize(None).dt.as_unit("us")
-    return values.to_numpy(dtype="datetime64[us]").view(np.int64)
+    values = times.array.as_unit("us")
+    return np.asarray(values.asi8, dtype=np.int64)
 
 
 def _in_period(times: pd.Series, period: Period) -> pd.Series:
@@ -157,30 +155,36 @@ def _strings(series: pd.Series) -> pa.Array:
     return array
 
 
-def _codes(series: pd.Series, lookup: dict[str, int]) -> npt.NDArray[np.int16]:
-    """Global platform codes of ``series`` (``lookup`` maps platform -> code)."""
+def _local_codes(series: pd.Series) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Integer codes of ``series`` and the values they stand for."""
+    if len(series) == 0:
+        return np.empty(0, dtype=np.int64), []
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()
-        uniques = list(series.cat.categories)
+        codes = series.cat.codes.to_numpy().astype(np.int64)
+        uniques = [str(c) for c in series.cat.categories]
     else:
-        codes, uniq = pd.factorize(series, use_na_sentinel=True)
-        uniques = list(uniq)
-    if len(codes) and codes.min() < 0:
+        encoded = pc.dictionary_encode(_strings(series))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = [str(v) for v in encoded.dictionary.to_pylist()]
+    if codes.min() < 0:
         raise DataError("platform: empty value (every row needs a platform)")
-    table = np.array([lookup[str(u)] for u in uniques] or [0], dtype=np.int16)
-    return table[codes] if len(codes) else np.empty(0, dtype=np.int16)
+    return codes, uniques
 
 
-def _platforms_of(tables: Tables) -> list[str]:
-    found: set[str] = set()
-    for frame in (tables.posts, tables.messages, tables.followers):
-        column = frame["platform"]
-        if isinstance(column.dtype, pd.CategoricalDtype):
-            present = column.cat.categories[np.unique(column.cat.codes[column.cat.codes >= 0])]
-            found.update(str(p) for p in present)
-        else:
-            found.update(str(p) for p in pd.unique(column.dropna()))
-    return sorted(found)
+def platform_codes(columns: Sequence[pd.Series]) -> tuple[list[npt.NDArray[np.int16]], list[str]]:
+    """Codes of each platform column into one shared, sorted list of the platforms present."""
+    local = [_local_codes(column) for column in columns]
+    present: set[str] = set()
+    for codes, uniques in local:
+        used = np.bincount(codes, minlength=len(uniques)) > 0
+        present.update(u for u, is_used in zip(uniques, used, strict=True) if is_used)
+    platforms = sorted(present)
+    lookup = {p: i for i, p in enumerate(platforms)}
+    out = []
+    for codes, uniques in local:
+        table = np.array([lookup.get(u, 0) for u in uniques] or [0], dtype=np.int16)
+        out.append(table[codes])
+    return out, platforms
 
 
 def _percentiles(values: npt.NDArray[np.float64]) -> tuple[float | None, float | None]:
@@ -195,16 +199,32 @@ def _percentiles(values: npt.NDArray[np.float64]) -> tuple[float | None, float |
 # ---------------------------------------------------------------------------
 
 
-def _link_platform(
-    ids: pa.Array, targets: pa.Array, reply_times: I64
-) -> tuple[I64, npt.NDArray[np.int64]]:
-    """First reply instant per id in ``ids``; ``targets`` are the replies' ``in_reply_to``."""
-    keys = pa.concat_arrays([ids, targets]) if len(targets) else ids
-    encoded = pc.dictionary_encode(keys)
+#: Partitions per platform when linking replies: small hash tables stay in the CPU cache.
+_PARTITIONS = 64
+
+
+def _tail_hash(strings: pa.Array) -> npt.NDArray[np.uint16]:
+    """A cheap hash of each string's last two bytes (0 for empty or null), read from the Arrow buffers."""
+    offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
+    buffers = strings.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=offset_type)[strings.offset : strings.offset + len(strings) + 1]
+    offsets = offsets.astype(np.int64)
+    if buffers[2] is None or len(buffers[2]) == 0:
+        return np.zeros(len(strings), dtype=np.uint16)
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    end, length = offsets[1:], offsets[1:] - offsets[:-1]
+    last = np.where(length >= 1, data[np.maximum(end - 1, 0)], 0).astype(np.uint16)
+    before = np.where(length >= 2, data[np.maximum(end - 2, 0)], 0).astype(np.uint16)
+    return last * 31 + before * 7
+
+
+def _first_reply_by_string(ids: pa.Array, targets: pa.Array, reply_times: I64) -> I64:
+    """First reply per id: one dictionary encoding of ids and targets together."""
+    encoded = pc.dictionary_encode(pa.concat_arrays([ids, targets]))
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     first = np.full(len(encoded.dictionary), NO_REPLY, dtype=np.int64)
     np.minimum.at(first, codes[len(ids) :], reply_times)
-    return first[codes[: len(ids)]], codes
+    return first[codes[: len(ids)]]
 
 
 def link_replies(
@@ -218,36 +238,38 @@ def link_replies(
     """The first brand reply (integer microseconds, :data:`NO_REPLY` if none) of each inbound row.
 
     A reply is a brand message on the same platform whose ``in_reply_to`` is the
-    inbound message's id, whenever it was sent. Platforms are linked separately
-    (ids are only unique within a platform), in parallel.
+    inbound message's id, whenever it was sent. Ids are compared exactly, as
+    strings, and only within a platform (ids are unique within a platform only).
     """
     first = np.full(len(inbound_rows), NO_REPLY, dtype=np.int64)
     if len(inbound_rows) == 0:
         return first
-    has_target = np.asarray(pc.is_valid(in_reply_to).to_numpy(zero_copy_only=False), dtype=bool)
+    has_target = pc.is_valid(in_reply_to).to_numpy(zero_copy_only=False)
     reply_rows = np.flatnonzero(from_brand & has_target)
     if len(reply_rows) == 0:
         return first
-    in_platform = platform[inbound_rows]
-    reply_platform = platform[reply_rows]
-    codes = np.unique(in_platform)
-
-    def work(code: int) -> None:
-        where = np.flatnonzero(in_platform == code)
-        replies = reply_rows[reply_platform == code]
-        if len(replies) == 0:
-            return
-        ids = message_id.take(pa.array(inbound_rows[where]))
-        targets = in_reply_to.take(pa.array(replies))
-        first[where], _ = _link_platform(ids, targets, created[replies])
-
-    workers = max(1, min(len(codes), os.cpu_count() or 1))
-    if workers == 1:
-        for code in codes:
-            work(int(code))
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, [int(c) for c in codes]))
+    # Partition both sides by (platform, hash of the id's last bytes): equal ids on the same
+    # platform land in the same partition, and each partition's hash table is small.
+    parts = np.uint16(_PARTITIONS)
+    in_key = platform[inbound_rows].astype(np.uint16) * parts + _tail_hash(message_id)[inbound_rows] % parts
+    reply_key = platform[reply_rows].astype(np.uint16) * parts + _tail_hash(in_reply_to)[reply_rows] % parts
+    in_order = np.argsort(in_key, kind="stable")
+    reply_order = np.argsort(reply_key, kind="stable")
+    ids = message_id.take(pa.array(inbound_rows[in_order]))
+    targets = in_reply_to.take(pa.array(reply_rows[reply_order]))
+    reply_times = created[reply_rows[reply_order]]
+    n_keys = int(max(in_key.max(), reply_key.max())) + 1
+    in_bounds = np.concatenate([[0], np.cumsum(np.bincount(in_key, minlength=n_keys))])
+    reply_bounds = np.concatenate([[0], np.cumsum(np.bincount(reply_key, minlength=n_keys))])
+    linked = np.full(len(inbound_rows), NO_REPLY, dtype=np.int64)
+    for key in range(n_keys):
+        a, b = int(in_bounds[key]), int(in_bounds[key + 1])
+        c, d = int(reply_bounds[key]), int(reply_bounds[key + 1])
+        if a < b and c < d:
+            linked[a:b] = _first_reply_by_string(
+                ids.slice(a, b - a), targets.slice(c, d - c), reply_times[c:d]
+            )
+    first[in_order] = linked
     return first
 
 
@@ -314,14 +336,15 @@ def sentiment_codes(labels: pd.Series) -> npt.NDArray[np.int8]:
 
 def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Prepared:
     """Arrays of ``tables``; only inbound messages created in ``window`` (UTC [start, end)) are kept."""
-    platforms = _platforms_of(tables)
-    lookup = {p: i for i, p in enumerate(platforms)}
+    (post_codes, message_codes, follower_codes), platforms = platform_codes(
+        [tables.posts["platform"], tables.messages["platform"], tables.followers["platform"]]
+    )
 
     posts = tables.posts
     impressions, has_impressions = _nullable_ints(posts["impressions"])
     reach, has_reach = _nullable_ints(posts["reach"])
     prepared_posts = _Posts(
-        platform=_codes(posts["platform"], lookup),
+        platform=post_codes,
         created=_micros_array(posts["created_at"]),
         impressions=impressions,
         has_impressions=has_impressions,
@@ -331,7 +354,7 @@ def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = N
     )
 
     messages = tables.messages
-    m_platform = _codes(messages["platform"], lookup)
+    m_platform = message_codes
     m_created = _micros_array(messages["created_at"])
     from_brand = messages["from_brand"].to_numpy(dtype=bool, na_value=False)
     candidate = ~from_brand
@@ -346,7 +369,7 @@ def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = N
         m_created,
         inbound_rows,
     )
-    sentiment = sentiment_codes(messages["sentiment"].iloc[inbound_rows])
+    sentiment = sentiment_codes(messages["sentiment"])[inbound_rows]
     inbound = _Inbound(
         rows=inbound_rows,
         platform=m_platform[inbound_rows],
@@ -357,7 +380,7 @@ def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = N
 
     followers = pd.DataFrame(
         {
-            "code": _codes(tables.followers["platform"], lookup),
+            "code": follower_codes,
             "account": tables.followers["account"].astype("string").to_numpy(),
             "date": pd.to_datetime(tables.followers["date"]).to_numpy(dtype="datetime64[us]"),
             "followers": pd.to_numeric(tables.followers["followers"]).to_numpy(dtype="float64"),
@@ -564,10 +587,8 @@ def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None 
     kpis, by_platform = kpis_of(prepared, period)
     previous_kpis, previous_by_platform = kpis_of(prepared, previous)
     if platforms is not None:
-        by_platform = {p: by_platform.get(p, _empty(tables, p, period)) for p in platforms}
-        previous_by_platform = {
-            p: previous_by_platform.get(p, _empty(tables, p, previous)) for p in platforms
-        }
+        by_platform = {p: by_platform.get(p, Kpis()) for p in platforms}
+        previous_by_platform = {p: previous_by_platform.get(p, Kpis()) for p in platforms}
     return KpiSet(
         period=period,
         kpis=kpis,
@@ -575,7 +596,3 @@ def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None 
         by_platform=by_platform,
         previous_by_platform=previous_by_platform,
     )
-
-
-def _empty(tables: Tables, platform: str, period: Period) -> Kpis:
-    return Kpis()
