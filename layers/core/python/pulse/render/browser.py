@@ -9,11 +9,13 @@ the binary comes from the OS (Debian's ``chromium``) or ``PULSE_BROWSER``.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import html
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -61,6 +63,34 @@ def find_browser(explicit: str | None = None) -> str:
     )
 
 
+_drivers = threading.local()
+
+
+def _driver() -> Any:
+    """This thread's Playwright driver, started once and shared by every renderer of the thread.
+
+    Playwright's sync API allows one running instance per thread, so renderers
+    (the API handler's, a batch run's) share it and each launch their own browser.
+    """
+    driver = getattr(_drivers, "playwright", None)
+    if driver is None:
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise RenderError("playwright is not installed: run `make install`") from exc
+        driver = sync_playwright().start()
+        _drivers.playwright = driver
+        atexit.register(_stop_driver, driver)
+    return driver
+
+
+def _stop_driver(driver: Any) -> None:
+    try:
+        driver.stop()
+    except Exception:  # pragma: no cover - best effort at interpreter exit
+        pass
+
+
 @dataclass(frozen=True)
 class RenderedReport:
     pdf: bytes
@@ -83,9 +113,7 @@ class ChromiumRenderer:
     def __init__(self, browser_path: str | None = None, timeout_ms: int = 60_000) -> None:
         self.browser_path = find_browser(browser_path)
         self.timeout_ms = timeout_ms
-        self._playwright: Any = None
         self._browser: Any = None
-        self._tmp = tempfile.TemporaryDirectory(prefix="pulse-render-")
 
     def __enter__(self) -> ChromiumRenderer:
         self.start()
@@ -100,12 +128,7 @@ class ChromiumRenderer:
         if self._browser is not None:
             return
         try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise RenderError("playwright is not installed: run `make install`") from exc
-        try:
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(
+            self._browser = _driver().chromium.launch(
                 executable_path=self.browser_path, args=CHROMIUM_ARGS, headless=True
             )
         except Exception as exc:
@@ -118,15 +141,12 @@ class ChromiumRenderer:
                 self._browser.close()
             finally:
                 self._browser = None
-        if self._playwright is not None:
-            self._playwright.stop()
-            self._playwright = None
-        self._tmp.cleanup()
 
     def render(self, html: str, *, footer: str = "", chart_ids: list[str] | None = None) -> RenderedReport:
         """Load ``html``, export its charts as PNG and print it to PDF."""
         self.start()
-        path = Path(self._tmp.name) / "report.html"
+        tmp = tempfile.TemporaryDirectory(prefix="pulse-render-")
+        path = Path(tmp.name) / "report.html"
         path.write_text(html, encoding="utf-8")
         context = self._browser.new_context(viewport={"width": PRINT_WIDTH, "height": 1100})
         try:
@@ -162,3 +182,4 @@ class ChromiumRenderer:
             return RenderedReport(pdf=pdf, charts_png=charts)
         finally:
             context.close()
+            tmp.cleanup()
