@@ -17,7 +17,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from pulse.jobs import JobError, ScheduledJob, parse_job
 from pulse.pipeline import Services, fetch_brand
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
-
 from pulse.kpis import compute_kpi_set
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
+from pypdf import PdfReader
+
 from tests.conftest import REPORT_MONTH, pdftoppm, requires_browser
 
 pytestmark = [pytest.mark.browser, requires_browser]
@@ -58,7 +58,9 @@ def test_every_chart_is_drawn_in_chromium(french_report, renderer, tmp_path: Pat
         page.goto(path.as_uri())
         page.wait_for_function("window.pulseChartsReady === true", timeout=30_000)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
-        widths = page.evaluate("[...document.querySelectorAll('[data-chart]')].map(e => e.getBoundingClientRect().width)")
+        widths = page.evaluate(
+            "[...document.querySelectorAll('[data-chart]')].map(e => e.getBoundingClientRect().width)"
+        )
         assert all(0 < w <= 390 for w in widths)
     finally:
         phone.close()

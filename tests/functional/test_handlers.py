@@ -12,10 +12,10 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-
 from pulse.config import load_brands
 from pulse.pipeline import Services, fetch_brand
 from pulse.settings import get_settings
+
 from tests.conftest import WINDOW, load_event, load_function, requires_browser
 
 BUCKET = "pulse-archive-test"
@@ -92,7 +92,9 @@ def test_monthly_handler_archives_and_mails(aws: Any) -> None:
         assert stored == {f"reports/{brand}/2026-10/{n}" for n in ("report.html", "report.pdf", "kpis.json")}
         pdf = aws.get_object(Bucket=BUCKET, Key=f"reports/{brand}/2026-10/report.pdf")
         assert pdf["ContentType"] == "application/pdf" and pdf["Body"].read().startswith(b"%PDF")
-        kpis = json.loads(aws.get_object(Bucket=BUCKET, Key=f"reports/{brand}/2026-10/kpis.json")["Body"].read())
+        kpis = json.loads(
+            aws.get_object(Bucket=BUCKET, Key=f"reports/{brand}/2026-10/kpis.json")["Body"].read()
+        )
         assert kpis["month"] == "2026-10" and kpis["kpis"]["posts"] > 0
     sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
     assert len(sent) == 2
@@ -101,9 +103,7 @@ def test_monthly_handler_archives_and_mails(aws: Any) -> None:
 
 
 @requires_browser
-def test_monthly_handler_never_sends_a_half_made_report(
-    aws: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_monthly_handler_never_sends_a_half_made_report(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from pulse.jobs import JobError
     from pulse.render import browser
 
@@ -166,11 +166,15 @@ def test_api_errors_are_json_with_the_right_status(aws: Any) -> None:
     app = load_function("api")
     bad = api_call(app, "api-create-report-bad-brand.json")
     assert bad["statusCode"] == 400 and "invalid brand id" in body(bad)["message"]
-    unknown = api_call(app, "api-create-report.json", body=json.dumps({"brand": "nobody", "month": "2026-10"}))
+    unknown = api_call(
+        app, "api-create-report.json", body=json.dumps({"brand": "nobody", "month": "2026-10"})
+    )
     assert unknown["statusCode"] == 404 and "nobody" in body(unknown)["message"]
     not_json = api_call(app, "api-create-report.json", body="{brand:")
     assert not_json["statusCode"] == 400 and "JSON" in body(not_json)["message"]
-    bad_month = api_call(app, "api-create-report.json", body=json.dumps({"brand": "brightbank", "month": "10/2026"}))
+    bad_month = api_call(
+        app, "api-create-report.json", body=json.dumps({"brand": "brightbank", "month": "10/2026"})
+    )
     assert bad_month["statusCode"] == 400 and "YYYY-MM" in body(bad_month)["message"]
     missing = api_call(app, "api-get-report.json", path="/reports/brightbank/2026-10")
     assert missing["statusCode"] == 404 and "POST /reports" in body(missing)["message"]
@@ -183,7 +187,9 @@ def test_api_errors_are_json_with_the_right_status(aws: Any) -> None:
     assert keys(aws, "reports/") == []
 
 
-def test_handlers_do_not_log_secrets(aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_handlers_do_not_log_secrets(
+    aws: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PULSE_SMTP_PASSWORD", "hunter2-super-secret")
     get_settings.cache_clear()
     app = load_function("fetch")

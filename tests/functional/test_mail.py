@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-
 from pulse.delivery import OutboxSender, SesSender, SmtpSender, build_report_email
 from pulse.exceptions import DeliveryError
 from pulse.kpis import compute_kpi_set
 from pulse.render.viewmodel import build_report_view
+
 from tests.conftest import REPORT_MONTH
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -62,9 +62,7 @@ def check_report_mail(msg: EmailMessage) -> None:
     cids = set(re.findall(r'src="cid:([^"]+)"', html_text))
     assert len(cids) >= 5
     inline = {
-        part["Content-ID"].strip("<>"): part
-        for part in msg.walk()
-        if part.get_content_type() == "image/png"
+        part["Content-ID"].strip("<>"): part for part in msg.walk() if part.get_content_type() == "image/png"
     }
     assert cids == set(inline), "every cid: in the HTML has its inline image and vice versa"
     for part in inline.values():
@@ -91,7 +89,7 @@ class _Collector:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def] # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted for delivery"
 
@@ -122,7 +120,7 @@ def test_smtp_delivery_to_a_real_server(message: EmailMessage) -> None:
 
 
 def test_smtp_failure_is_a_delivery_error(message: EmailMessage) -> None:
-    with pytest.raises(DeliveryError, match="127.0.0.1"):
+    with pytest.raises(DeliveryError, match=r"127\.0\.0\.1"):
         SmtpSender("127.0.0.1", _free_port(), timeout=2).send(message)
 
 

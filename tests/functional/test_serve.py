@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from pulse.lake import Lake
 from pulse.sources import DemoSource
 from pulse.storage import LocalStore
+
 from tests.conftest import WINDOW, requires_browser
 
 pytestmark = [requires_browser]
@@ -58,7 +58,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, brands) -> Iterator[str]:  
     proc.wait(timeout=10)
 
 
-def request(method: str, url: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, str], bytes]:
+def request(
+    method: str, url: str, body: dict[str, object] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     try:

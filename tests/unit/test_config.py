@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from pulse.config import load_brands, parse_brands, validate_brand_id
 from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
 
@@ -71,7 +70,7 @@ def test_duplicate_brand_ids() -> None:
 
 
 def test_missing_file_says_which(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.yaml"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml"):
         load_brands(tmp_path / "nope.yaml")
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
-
 from pulse.sources import DemoSource
 
 

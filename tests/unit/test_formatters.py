@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from pulse.render import formatters as fmt
 
 NNBSP = "\u202f"

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-
 from pulse.exceptions import DataError, StorageError
 from pulse.lake import Lake
 from pulse.period import Month
@@ -34,12 +33,18 @@ def test_normalize_coerces_and_fills() -> None:
 
 
 def test_normalize_names_the_problem() -> None:
-    with pytest.raises(DataError, match="missing required column.*created_at"):
+    with pytest.raises(DataError, match=r"missing required column.*created_at"):
         normalize("posts", pd.DataFrame({"platform": ["x"], "account": ["a"], "post_id": ["1"]}))
     bad = pd.DataFrame(
-        {"platform": ["x"], "account": ["a"], "message_id": ["1"], "created_at": ["2026-10-01"], "from_brand": ["maybe"]}
+        {
+            "platform": ["x"],
+            "account": ["a"],
+            "message_id": ["1"],
+            "created_at": ["2026-10-01"],
+            "from_brand": ["maybe"],
+        }
     )
-    with pytest.raises(DataError, match="messages.from_brand"):
+    with pytest.raises(DataError, match=r"messages\.from_brand"):
         normalize("messages", bad)
 
 
@@ -79,9 +84,15 @@ def test_posts_fall_in_their_local_month(tmp_path, french_brand) -> None:  # typ
 def test_newer_metrics_replace_older(tmp_path, french_brand) -> None:  # type: ignore[no-untyped-def]
     lake = Lake(LocalStore(tmp_path))
     row = {"platform": ["x"], "account": ["a"], "post_id": ["1"], "created_at": ["2026-10-02T10:00:00Z"]}
-    lake.write(french_brand.id, french_brand.tz, Tables(posts=normalize("posts", pd.DataFrame({**row, "likes": [1]}))))
+    lake.write(
+        french_brand.id,
+        french_brand.tz,
+        Tables(posts=normalize("posts", pd.DataFrame({**row, "likes": [1]}))),
+    )
     summary = lake.write(
-        french_brand.id, french_brand.tz, Tables(posts=normalize("posts", pd.DataFrame({**row, "likes": [9]})))
+        french_brand.id,
+        french_brand.tz,
+        Tables(posts=normalize("posts", pd.DataFrame({**row, "likes": [9]}))),
     )
     assert summary.updated["posts"] == 1
     assert lake.read("posts", french_brand.id, [Month(2026, 10)])["likes"].tolist() == [9]

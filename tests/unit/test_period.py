@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-
 from pulse.exceptions import InvalidPeriodError
 from pulse.period import Month, previous_month
 

@@ -76,7 +76,9 @@ def build_resolver(
 
     @app.not_found
     def _not_found(exc: Exception) -> Response[str]:
-        return _error(HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}")
+        return _error(
+            HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}"
+        )
 
     @app.post("/reports")
     def create_report() -> Response[str]:
@@ -122,14 +124,19 @@ def build_resolver(
             return Response(status_code=200, content_type=CONTENT_TYPES[name], body=data)
         if not svc.store.exists(key):
             raise NotFoundError(f"no {name} for {brand} {month}")
-        return Response(status_code=HTTPStatus.FOUND.value, body="", headers={"Location": svc.store.link(key, 900)})
+        return Response(
+            status_code=HTTPStatus.FOUND.value, body="", headers={"Location": svc.store.link(key, 900)}
+        )
 
     @app.get("/brands/<brand>/reports")
     def brand_reports(brand: str) -> dict[str, Any]:
         svc = services()
         svc.brands.get(brand)
         months = list_reports(svc, brand)
-        return {"brand": brand, "reports": [{"month": m, "links": _api_links(brand, Month.parse(m))} for m in months]}
+        return {
+            "brand": brand,
+            "reports": [{"month": m, "links": _api_links(brand, Month.parse(m))} for m in months],
+        }
 
     return app
 

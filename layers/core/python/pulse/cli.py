@@ -63,7 +63,8 @@ def _progress() -> Progress:
 
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Brands YAML file (default: $PULSE_CONFIG or the demo brands).")
+    Path | None,
+    typer.Option("--config", "-c", help="Brands YAML file (default: $PULSE_CONFIG or the demo brands)."),
 ]
 OutOption = Annotated[
     Path | None,
@@ -128,9 +129,12 @@ def _print_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
 
 @app.command()
 def fetch(
-    brand: Annotated[str | None, typer.Option("--brand", "-b", help="Brand id (default: every brand).")] = None,
+    brand: Annotated[
+        str | None, typer.Option("--brand", "-b", help="Brand id (default: every brand).")
+    ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Fetch from this date YYYY-MM-DD (default: the last 3 days).")
+        str | None,
+        typer.Option("--since", help="Fetch from this date YYYY-MM-DD (default: the last 3 days)."),
     ] = None,
     config: ConfigOption = None,
     out: OutOption = None,
@@ -167,7 +171,9 @@ def report(
         str | None, typer.Option("--month", "-m", help="Month YYYY-MM (default: last complete month).")
     ] = None,
     all_brands: Annotated[bool, typer.Option("--all", help="Every configured brand.")] = False,
-    send: Annotated[bool, typer.Option("--send/--no-send", help="Mail the report to its recipients.")] = False,
+    send: Annotated[
+        bool, typer.Option("--send/--no-send", help="Mail the report to its recipients.")
+    ] = False,
     config: ConfigOption = None,
     out: OutOption = None,
 ) -> None:
@@ -251,7 +257,9 @@ def _register_optional() -> None:
 
     @app.command()
     def sentiment(
-        lang: Annotated[str, typer.Option("--lang", help="auto, or a language code (fr, en, es, de, it, pt).")] = "auto",
+        lang: Annotated[
+            str, typer.Option("--lang", help="auto, or a language code (fr, en, es, de, it, pt).")
+        ] = "auto",
     ) -> None:
         """Label texts read from stdin, one per line; writes one JSON object per line.
 

@@ -107,7 +107,7 @@ class Lake:
                 summary.new[table] += len(part) - overlap
                 summary.updated[table] += overlap
                 merged = deduplicate(table, pd.concat([existing, part], ignore_index=True))
-                merged = merged.sort_values(keys[:-1] + [keys[-1]], kind="stable", ignore_index=True)
+                merged = merged.sort_values(keys, kind="stable", ignore_index=True)
                 key = partition_key(table, brand, month)
                 self.store.put(key, to_parquet_bytes(merged), "application/vnd.apache.parquet")
                 summary.partitions.append(key)

@@ -100,7 +100,8 @@ def fetch_brand(services: Services, brand: Brand, start: datetime, end: datetime
     tables.messages = score_sentiment(tables.messages, services.settings)
     written = services.lake.write(brand.id, brand.tz, tables)
     logger.info(
-        "fetched", extra={"brand": brand.id, "rows": tables.counts(), "new": written.new, "updated": written.updated}
+        "fetched",
+        extra={"brand": brand.id, "rows": tables.counts(), "new": written.new, "updated": written.updated},
     )
     return FetchResult(brand.id, start, end, tables.counts(), written)
 
@@ -275,9 +276,7 @@ def run_reports(
 def list_reports(services: Services, brand_id: str) -> list[str]:
     """Months with a complete report (its ``kpis.json`` exists), newest first."""
     prefix = f"reports/{validate_brand_id(brand_id)}/"
-    months = {
-        obj.key.split("/")[2] for obj in services.store.list(prefix) if obj.key.endswith("/kpis.json")
-    }
+    months = {obj.key.split("/")[2] for obj in services.store.list(prefix) if obj.key.endswith("/kpis.json")}
     return sorted(months, reverse=True)
 
 

@@ -72,9 +72,9 @@ def make_server(host: str, port: int, handler: Handler) -> HTTPServer:
             self.end_headers()
             self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _dispatch  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = _dispatch
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             print(json.dumps({"request": self.requestline, "status": args[1] if len(args) > 1 else None}))
 
     return HTTPServer((host, port), RequestHandler)

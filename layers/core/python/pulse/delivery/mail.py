@@ -13,9 +13,9 @@ Structure (what mail clients expect)::
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 
 from pulse.render.html import render_mail_html, render_mail_text
 from pulse.render.i18n import gettext

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import html
 import os
 import shutil
@@ -85,10 +86,8 @@ def _driver() -> Any:
 
 
 def _stop_driver(driver: Any) -> None:
-    try:
+    with contextlib.suppress(Exception):  # best effort at interpreter exit
         driver.stop()
-    except Exception:  # pragma: no cover - best effort at interpreter exit
-        pass
 
 
 @dataclass(frozen=True)
@@ -159,8 +158,10 @@ class ChromiumRenderer:
                 page.wait_for_function("window.pulseChartsReady === true")
             except Exception as exc:
                 raise RenderError(f"charts did not render: {errors or exc}") from exc
-            ids = chart_ids if chart_ids is not None else page.eval_on_selector_all(
-                "[data-chart]", "els => els.map(e => e.dataset.chart)"
+            ids = (
+                chart_ids
+                if chart_ids is not None
+                else page.eval_on_selector_all("[data-chart]", "els => els.map(e => e.dataset.chart)")
             )
             charts: dict[str, bytes] = {}
             for chart_id in ids:

@@ -8,7 +8,7 @@ marked safe, and the JSON is escaped for a ``<script>`` context.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import plotly.io as pio
@@ -19,7 +19,7 @@ from pulse.render.i18n import translations
 from pulse.render.viewmodel import ReportView
 
 
-@lru_cache(maxsize=None)
+@cache
 def environment(lang: str) -> Environment:
     env = Environment(
         loader=PackageLoader("pulse.render", "templates"),

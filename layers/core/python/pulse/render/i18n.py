@@ -8,7 +8,7 @@ compiled in memory once per process.
 from __future__ import annotations
 
 import io
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from babel.messages.mofile import write_mo
@@ -21,7 +21,7 @@ SUPPORTED = ("en", "fr")
 LOCALES = {"en": "en_US", "fr": "fr_FR"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> NullTranslations:
     """The compiled catalogue of ``lang`` (English falls back to the message ids)."""
     source = resources.files("pulse.render").joinpath(f"locales/{lang}.po")

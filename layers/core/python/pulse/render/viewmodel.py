@@ -168,7 +168,9 @@ def _cards(kpis: Kpis, prev: Kpis, lang: str) -> list[KpiCard]:
     for key, label, cur, old, kind, rate, lower in specs:
         change, direction, tone, arrow = _change(cur, old, rate=rate, lower_is_better=lower, lang=lang)
         cards.append(
-            KpiCard(key, label, _value(cur, kind, lang), _value(old, kind, lang), change, direction, tone, arrow)
+            KpiCard(
+                key, label, _value(cur, kind, lang), _value(old, kind, lang), change, direction, tone, arrow
+            )
         )
     return cards
 
@@ -235,7 +237,8 @@ def build_report_view(
 
     followers = tables.followers
     in_month = followers[
-        (followers["date"] >= pd.Timestamp(period.first_day)) & (followers["date"] <= pd.Timestamp(period.last_day))
+        (followers["date"] >= pd.Timestamp(period.first_day))
+        & (followers["date"] <= pd.Timestamp(period.last_day))
     ]
     follower_frame = in_month.pivot_table(
         index="date", columns="platform", values="followers", aggfunc="sum", observed=True
@@ -279,7 +282,9 @@ def build_report_view(
             "followers",
             t("Followers per platform"),
             t("Line chart of the follower count of each platform over the month"),
-            charts.followers_by_platform(follower_frame, title=t("Followers per platform"), separators=separators),
+            charts.followers_by_platform(
+                follower_frame, title=t("Followers per platform"), separators=separators
+            ),
         ),
         ChartView(
             "messages",
@@ -386,7 +391,9 @@ def build_report_view(
     ]
 
     notes = [t("Post metrics are their latest known values for posts published during the month.")]
-    no_views = [charts.PLATFORM_NAMES.get(p, p) for p in platforms if kpi_set.by_platform[p].impressions is None]
+    no_views = [
+        charts.PLATFORM_NAMES.get(p, p) for p in platforms if kpi_set.by_platform[p].impressions is None
+    ]
     if no_views:
         notes.append(
             t("No impressions are available for: %(platforms)s; their engagement rate is not computed.")
@@ -422,13 +429,17 @@ def summary_sentences(kpis: Kpis, prev: Kpis, lang: str, previous_label: str) ->
     out = []
     if kpis.impressions is not None and prev.impressions:
         change = (kpis.impressions - prev.impressions) / prev.impressions
-        template = t("Impressions rose by %(change)s compared with %(month)s.") if change >= 0 else t(
-            "Impressions fell by %(change)s compared with %(month)s."
+        template = (
+            t("Impressions rose by %(change)s compared with %(month)s.")
+            if change >= 0
+            else t("Impressions fell by %(change)s compared with %(month)s.")
         )
         out.append(template % {"change": fmt.percent(abs(change), lang), "month": previous_label})
     if kpis.response_rate is not None:
         out.append(
-            t("The team answered %(rate)s of the %(count)s messages received, with a median first response of %(median)s.")
+            t(
+                "The team answered %(rate)s of the %(count)s messages received, with a median first response of %(median)s."
+            )
             % {
                 "rate": fmt.percent(kpis.response_rate, lang),
                 "count": fmt.number(kpis.inbound_messages, lang),

@@ -145,7 +145,9 @@ class DemoSource(Source):
         tables = Tables(
             posts=normalize("posts", pd.DataFrame(posts or None, columns=_POST_COLS), where="demo"),
             messages=normalize("messages", pd.DataFrame(messages or None, columns=_MSG_COLS), where="demo"),
-            followers=normalize("followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where="demo"),
+            followers=normalize(
+                "followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where="demo"
+            ),
         )
         tables.posts = tables.posts[(tables.posts["created_at"] >= lo) & (tables.posts["created_at"] < hi)]
         tables.messages = tables.messages[
@@ -207,7 +209,9 @@ class DemoSource(Source):
             at = midnight + timedelta(hours=float(rng.triangular(0, 14, 24)))
             mid = f"m{_seed(account.id, day, 'in', i)}"
             author = AUTHORS[int(rng.integers(len(AUTHORS)))]
-            reply_to_post = posts[int(rng.integers(len(posts)))]["post_id"] if posts and rng.random() < 0.4 else None
+            reply_to_post = (
+                posts[int(rng.integers(len(posts)))]["post_id"] if posts and rng.random() < 0.4 else None
+            )
             messages.append(_message(account, mid, at, author, False, reply_to_post, text))
             answer_prob = {"complaint": 0.85, "question": 0.9, "praise": 0.6}[kind] - 0.15 * offset
             if rng.random() >= answer_prob:
@@ -218,7 +222,9 @@ class DemoSource(Source):
                 delay_min += 60 * float(rng.uniform(6, 14))  # answered next morning
             reply_at = at + timedelta(minutes=delay_min)
             reply_id = f"r{_seed(account.id, day, 'reply', i)}"
-            reply_text = REPLIES[mlang][{"complaint": 0, "question": 2, "praise": 3}[kind] if rng.random() < 0.7 else 1]
+            reply_text = REPLIES[mlang][
+                {"complaint": 0, "question": 2, "praise": 3}[kind] if rng.random() < 0.7 else 1
+            ]
             messages.append(_message(account, reply_id, reply_at, brand.name, True, mid, reply_text))
             if rng.random() < 0.15:  # a second brand message in the same thread
                 later = reply_at + timedelta(minutes=float(rng.uniform(5, 120)))
