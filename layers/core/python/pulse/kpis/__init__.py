@@ -11,13 +11,31 @@ from pulse.kpis.core import (
     compute_kpis,
     first_responses,
 )
+from pulse.kpis.extras import (
+    NO_VIEW_COUNTS,
+    business_hours_first_response,
+    business_hours_minutes,
+    business_hours_response_minutes,
+    daily_series,
+    engagement_denominator,
+    top_posts,
+    unanswered,
+)
 
 __all__ = [
     "KPI_FIELDS",
+    "NO_VIEW_COUNTS",
     "KpiSet",
     "Kpis",
     "Sentiment",
+    "business_hours_first_response",
+    "business_hours_minutes",
+    "business_hours_response_minutes",
     "compute_kpi_set",
     "compute_kpis",
+    "daily_series",
+    "engagement_denominator",
     "first_responses",
+    "top_posts",
+    "unanswered",
 ]

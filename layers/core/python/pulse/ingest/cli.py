@@ -1,0 +1,144 @@
+"""``pulse kpis`` and ``pulse import``: the file-import commands, registered on the CLI owner's app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pulse.exceptions import PulseError
+from pulse.ingest.files import find_analyzer, read_tables
+from pulse.period import Month, Period, zone
+
+PostsOption = Annotated[
+    Path | None, typer.Option("--posts", help="Posts export: CSV (UTF-8, header row) or Parquet.")
+]
+MessagesOption = Annotated[
+    Path | None,
+    typer.Option("--messages", help="Messages export (inbound messages and the brand's replies)."),
+]
+FollowersOption = Annotated[
+    Path | None, typer.Option("--followers", help="Follower snapshots: platform, account, date, followers.")
+]
+
+
+def _fail(exc: PulseError) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=1)
+
+
+def _format(value: Any, percent: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    if percent:
+        return f"{value:.2%}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+_PERCENT = {"engagement_rate", "engagement_rate_by_reach", "response_rate", "follower_growth_rate"}
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    platforms = list(result["by_platform"])
+    table = Table(title=f"KPIs {result['month']} ({result['timezone']})")
+    table.add_column("KPI")
+    table.add_column("All", justify="right")
+    table.add_column("Previous", justify="right")
+    for platform in platforms:
+        table.add_column(platform, justify="right")
+    columns = [result["kpis"], result["previous"], *(result["by_platform"][p] for p in platforms)]
+    for name in result["kpis"]:
+        if name == "sentiment":
+            for label in ("positive", "neutral", "negative", "net"):
+                table.add_row(f"sentiment {label}", *(_format(c["sentiment"][label]) for c in columns))
+            continue
+        table.add_row(name, *(_format(c[name], name in _PERCENT) for c in columns))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``kpis`` and ``import`` commands to ``app``."""
+
+    @app.command("kpis")
+    def kpis_command(
+        month: Annotated[str, typer.Option("--month", help="The calendar month, YYYY-MM (e.g. 2026-03).")],
+        posts: PostsOption = None,
+        messages: MessagesOption = None,
+        followers: FollowersOption = None,
+        tz: Annotated[
+            str,
+            typer.Option(
+                "--tz",
+                help="The brand's IANA time zone (e.g. Europe/Paris): the month runs from the 1st "
+                "00:00 to the next 1st 00:00 local time.",
+            ),
+        ] = "UTC",
+        as_json: Annotated[
+            bool,
+            typer.Option(
+                "--json", help="Print one JSON object (kpis, by_platform, previous) instead of a table."
+            ),
+        ] = False,
+    ) -> None:
+        """Compute the month's KPIs directly from export files (nothing is stored).
+
+        Definitions: docs/kpis.md. File format: docs/import.md. Prints the
+        month's KPIs overall, per platform, and the previous month's.
+        """
+        from pulse.kpis import compute_kpi_set
+
+        try:
+            period = Period.for_month(Month.parse(month), zone(tz))
+            if posts is None and messages is None and followers is None:
+                raise typer.BadParameter("give at least one of --posts, --messages, --followers")
+            tables = read_tables(posts, messages, followers, analyzer=find_analyzer())
+            result = compute_kpi_set(tables, period).to_dict()
+        except PulseError as exc:
+            raise _fail(exc) from exc
+        if as_json:
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            _print_table(result)
+
+    @app.command("import")
+    def import_command(
+        brand: Annotated[str, typer.Option("--brand", help="The brand id the data belongs to.")],
+        posts: PostsOption = None,
+        messages: MessagesOption = None,
+        followers: FollowersOption = None,
+        tz: Annotated[
+            str | None,
+            typer.Option("--tz", help="Time zone for partitioning; default: the brand's configured zone."),
+        ] = None,
+    ) -> None:
+        """Load export files into the lake (PULSE_ARCHIVE) for a brand.
+
+        Rows already in the lake with the same key (platform + id, or platform +
+        account + date) are replaced by the imported values, so importing the
+        same file twice changes nothing.
+        """
+        from pulse.config import load_brands, validate_brand_id
+        from pulse.lake import Lake
+        from pulse.settings import get_settings
+        from pulse.storage import open_store
+
+        try:
+            if posts is None and messages is None and followers is None:
+                raise typer.BadParameter("give at least one of --posts, --messages, --followers")
+            validate_brand_id(brand)
+            settings = get_settings()
+            brand_zone = zone(tz) if tz else load_brands(settings.config).get(brand).tz
+            tables = read_tables(posts, messages, followers, analyzer=find_analyzer())
+            summary = Lake(open_store(settings.archive)).write(brand, brand_zone, tables)
+        except PulseError as exc:
+            raise _fail(exc) from exc
+        for table, new in summary.new.items():
+            typer.echo(f"{table}: {new} new, {summary.updated[table]} updated")
+        typer.echo(f"{len(summary.partitions)} partition(s) written to {settings.archive}")
