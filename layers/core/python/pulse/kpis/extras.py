@@ -88,7 +88,7 @@ def business_hours_minutes(
             break
         idx = np.flatnonzero(alive)
         day = first_day[idx] + pd.Timedelta(days=k)
-        is_open = open_days[day.dayofweek]
+        is_open = open_days[day.day_of_week]
         if not is_open.any():
             continue
         idx, day = idx[is_open], day[is_open]
