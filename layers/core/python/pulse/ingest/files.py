@@ -78,7 +78,8 @@ def _read_raw(path: Path) -> pd.DataFrame:
     try:
         if suffix in (".parquet", ".pq"):
             table = pq.read_table(path)
-            return table.to_pandas(types_mapper=_pandas_type)
+            frame: pd.DataFrame = table.to_pandas(types_mapper=_pandas_type)
+            return frame
         return pd.read_csv(
             path,
             dtype=str,
@@ -123,7 +124,8 @@ def _require_values(values: pd.Series, column: str, where: _Where) -> None:
 
 def _timestamps(values: pd.Series, column: str, where: _Where) -> pd.Series:
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        converted: pd.Series = values.dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+        return converted
     if pd.api.types.is_datetime64_dtype(values.dtype):
         raise where.error(None, column, "timestamps without a time zone; store them with UTC or an offset")
     text = _text(values).str.strip()
@@ -149,7 +151,8 @@ def _dates(values: pd.Series, column: str, where: _Where) -> pd.Series:
         if isinstance(values.dtype, pd.DatetimeTZDtype):
             values = values.dt.tz_localize(None)
         _require_values(values, column, where)
-        return values.dt.normalize().astype("datetime64[us]")
+        normalized: pd.Series = values.dt.normalize().astype("datetime64[us]")
+        return normalized
     if values.dtype == object and len(values) and not isinstance(values.dropna().iloc[0], str):
         values = pd.to_datetime(values).astype("datetime64[us]")  # Arrow date32 -> datetime.date
         _require_values(values, column, where)

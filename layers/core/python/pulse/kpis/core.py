@@ -208,11 +208,11 @@ def _tail_hash(strings: pa.Array) -> npt.NDArray[np.uint16]:
     offset_type = np.int64 if pa.types.is_large_string(strings.type) else np.int32
     buffers = strings.buffers()
     offsets = np.frombuffer(buffers[1], dtype=offset_type)[strings.offset : strings.offset + len(strings) + 1]
-    offsets = offsets.astype(np.int64)
+    offsets_i64: I64 = np.asarray(offsets, dtype=np.int64)
     if buffers[2] is None or len(buffers[2]) == 0:
         return np.zeros(len(strings), dtype=np.uint16)
     data = np.frombuffer(buffers[2], dtype=np.uint8)
-    end, length = offsets[1:], offsets[1:] - offsets[:-1]
+    end, length = offsets_i64[1:], offsets_i64[1:] - offsets_i64[:-1]
     last = np.where(length >= 1, data[np.maximum(end - 1, 0)], 0).astype(np.uint16)
     before = np.where(length >= 2, data[np.maximum(end - 2, 0)], 0).astype(np.uint16)
     return last * 31 + before * 7
@@ -224,7 +224,8 @@ def _first_reply_by_string(ids: pa.Array, targets: pa.Array, reply_times: I64) -
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     first = np.full(len(encoded.dictionary), NO_REPLY, dtype=np.int64)
     np.minimum.at(first, codes[len(ids) :], reply_times)
-    return first[codes[: len(ids)]]
+    result: I64 = first[codes[: len(ids)]]
+    return result
 
 
 def link_replies(
@@ -331,7 +332,8 @@ def sentiment_codes(labels: pd.Series) -> npt.NDArray[np.int8]:
     if len(labels) == 0:
         return np.empty(0, dtype=np.int8)
     found = pc.index_in(_strings(labels), value_set=pa.array(SENTIMENT_LABELS, pa.large_string()))
-    return (pc.fill_null(found, -1).to_numpy(zero_copy_only=False) + 1).astype(np.int8)
+    codes = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int8)
+    return codes + np.int8(1)
 
 
 def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Prepared:

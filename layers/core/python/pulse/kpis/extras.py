@@ -68,7 +68,7 @@ def business_hours_minutes(
     s = pd.DatetimeIndex(pd.to_datetime(start, utc=True)).as_unit("us")
     e = pd.DatetimeIndex(pd.to_datetime(end, utc=True)).as_unit("us")
     result = np.zeros(len(s), dtype="float64")
-    valid = ~(s.isna() | e.isna())
+    valid: np.ndarray = ~(np.asarray(s.isna()) | np.asarray(e.isna()))
     result[~valid] = np.nan
     todo = np.flatnonzero(valid & (e > s))
     if len(todo) == 0 or not opening_hours.days:
@@ -163,7 +163,8 @@ def unanswered(tables: Tables, period: Period) -> pd.DataFrame:
 
 
 def _local_dates(times: pd.Series, tz: ZoneInfo) -> pd.Series:
-    return times.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    local: pd.Series = times.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
+    return local
 
 
 def daily_series(tables: Tables, period: Period) -> pd.DataFrame:
