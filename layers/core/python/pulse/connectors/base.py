@@ -1,0 +1,416 @@
+"""What every connector shares: one account's run context, rows, reports, quarantine.
+
+A connector is a small class per platform. Its ``streams()`` are independent
+parts of the fetch (the posts, the mentions, the follower count...): a stream
+that fails (an HTTP error, a quarantined page) is reported and the others
+still run; a spent time budget stops the account (and the run) cleanly. A
+stream advances its own cursors in ``state`` only once its data is in hand,
+and :class:`~pulse.connectors.source.PlatformSource` persists ``state`` only
+after the lake has stored that data.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, NoReturn
+
+import pandas as pd
+
+from pulse.config import Account, Brand
+from pulse.connectors.archive import ArchivedPage, RawArchive
+from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, Response, redact_text
+from pulse.exceptions import DataError, SourceError
+
+Row = dict[str, Any]
+Progress = Callable[[str, str], None]
+
+
+class PageQuarantinedError(SourceError):
+    """A response could not be normalised; it is in quarantine and its stream stops for this run."""
+
+
+@dataclass
+class AccountReport:
+    """What one account's fetch did; printed by the CLI, returned by the handler."""
+
+    platform: str
+    account: str
+    requests: int = 0
+    new_posts: int = 0
+    refetched_posts: int = 0
+    messages: int = 0
+    followers: int = 0
+    quarantined: int = 0
+    quarantine_keys: list[str] = field(default_factory=list)
+    schema_warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stopped_by_budget: bool = False
+
+    @property
+    def posts(self) -> int:
+        return self.new_posts + self.refetched_posts
+
+    def line(self) -> str:
+        text = (
+            f"{self.platform}/{self.account}: {self.posts} posts ({self.new_posts} new, "
+            f"{self.refetched_posts} re-fetched), {self.messages} messages, {self.followers} follower snapshot(s), "
+            f"{self.requests} requests"
+        )
+        if self.quarantined:
+            text += f", {self.quarantined} quarantined"
+        if self.stopped_by_budget:
+            text += ", STOPPED BY TIME BUDGET (resumes next run)"
+        for warning in self.schema_warnings:
+            text += f"\n  schema warning: {warning}"
+        for error in self.errors:
+            text += f"\n  error: {error}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "account": self.account,
+            "requests": self.requests,
+            "posts": self.posts,
+            "new_posts": self.new_posts,
+            "refetched_posts": self.refetched_posts,
+            "messages": self.messages,
+            "followers": self.followers,
+            "quarantined": self.quarantined,
+            "quarantine_keys": self.quarantine_keys,
+            "schema_warnings": self.schema_warnings,
+            "errors": self.errors,
+            "stopped_by_budget": self.stopped_by_budget,
+        }
+
+
+@dataclass
+class FetchReport:
+    """The summary of one ``PlatformSource.fetch`` (one brand)."""
+
+    brand: str
+    started_at: datetime
+    accounts: list[AccountReport] = field(default_factory=list)
+
+    @property
+    def stopped_by_budget(self) -> bool:
+        return any(a.stopped_by_budget for a in self.accounts)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(a.quarantined for a in self.accounts)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{a.platform}/{a.account}: {e}" for a in self.accounts for e in a.errors]
+
+    @property
+    def schema_warnings(self) -> list[str]:
+        return [f"{a.platform}/{a.account}: {w}" for a in self.accounts for w in a.schema_warnings]
+
+    @property
+    def ok(self) -> bool:
+        """No error and no quarantined response (a budget stop is not an error: it resumes)."""
+        return not self.errors and not self.quarantined
+
+    def lines(self) -> list[str]:
+        return [f"{self.brand}: " + a.line() for a in self.accounts]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "brand": self.brand,
+            "started_at": self.started_at.isoformat(),
+            "ok": self.ok,
+            "stopped_by_budget": self.stopped_by_budget,
+            "quarantined": self.quarantined,
+            "accounts": [a.to_dict() for a in self.accounts],
+        }
+
+
+def utc_iso(value: Any) -> str:
+    """An API timestamp (ISO 8601 in any offset, or epoch seconds/ms) as UTC ISO 8601."""
+    if isinstance(value, bool) or value is None or value == "":
+        raise DataError(f"not a timestamp: {value!r}")
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    stamp = pd.Timestamp(str(value))
+    if pd.isna(stamp):
+        raise DataError(f"not a timestamp: {value!r}")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(UTC)
+    return str(stamp.tz_convert(UTC).isoformat())
+
+
+def count(value: Any) -> int | None:
+    """A metric value as an int; None stays None (unknown)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise DataError(f"not a count: {value!r}")
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        raise DataError(f"not a count: {value!r}")
+    number = int(value)
+    if number < 0 or number != float(value):
+        raise DataError(f"not a count: {value!r}")
+    return number
+
+
+_TAG = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^>]+>")
+
+
+def html_to_text(value: str | None) -> str | None:
+    """Mastodon's status HTML as plain text (line breaks kept)."""
+    if value is None:
+        return None
+    return html.unescape(_ANY_TAG.sub("", _TAG.sub("\n", value))).strip()
+
+
+POST_METRICS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+
+
+class AccountRun:
+    """One account's fetch: HTTP with archiving, rows, the checkpoint being built, the report."""
+
+    def __init__(
+        self,
+        *,
+        brand: Brand,
+        account: Account,
+        token: str | None,
+        base_url: str,
+        http: HttpClient,
+        archive: RawArchive,
+        budget: Budget,
+        state: dict[str, Any],
+        now: datetime,
+        start: datetime,
+        refetch_days: int,
+        progress: Progress | None = None,
+        extra_base_urls: Mapping[str, str] | None = None,
+    ) -> None:
+        self.brand = brand
+        self.account = account
+        self.token = token
+        self.base_url = base_url.rstrip("/")
+        self.base_urls = dict(extra_base_urls or {})
+        self.http = http
+        self.archive = archive
+        self.budget = budget
+        self.state = state
+        self.now = now
+        self.start = start
+        self.refetch_since = now - timedelta(days=refetch_days)
+        #: ``start`` is older than anything fetched before: ignore cursors, go back to ``start``.
+        synced_from = state.get("synced_from")
+        self.backfill = isinstance(synced_from, str) and start < datetime.fromisoformat(synced_from)
+        self.progress = progress
+        self.headers: dict[str, str] = {}
+        self.report = AccountReport(account.platform, account.id)
+        self.posts: dict[str, Row] = {}
+        self.messages: dict[str, Row] = {}
+        self.followers: list[Row] = []
+        self.page: ArchivedPage | None = None
+        self._missing: dict[str, int] = {}
+
+    # ------------------------------------------------------------ HTTP
+
+    def get(
+        self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    ) -> Any:
+        """GET a JSON document: archived (redacted) first, then parsed; a bad body goes to quarantine."""
+        if not url.startswith(("http://", "https://")):
+            url = f"{self.base_url}/{url.lstrip('/')}"
+        self.report.requests += 1
+        response: Response = self.http.get(
+            url, params=params, headers={**self.headers, **(headers or {})}, budget=self.budget
+        )
+        body = redact_text(response.text(), (self.token,) if self.token else ())
+        self.page = self.archive.save(
+            self.brand.id, self.account.platform, self.account.id,
+            url=response.url, status=response.status, fetched_at=response.fetched_at, body=body,
+        )  # fmt: skip
+        try:
+            return response.json()
+        except ValueError as exc:
+            self.quarantine_page(f"response is not valid JSON: {exc}")
+
+    def quarantine_page(self, error: str) -> NoReturn:
+        """Quarantine the current page and stop its stream (raises)."""
+        page = self.page
+        assert page is not None
+        key = self.archive.quarantine(
+            self.brand.id, self.account.platform, self.account.id,
+            url=page.url, fetched_at=page.fetched_at, error=error, raw_key=page.key,
+            body=None,
+        )  # fmt: skip
+        self.report.quarantined += 1
+        self.report.quarantine_keys.append(key)
+        raise PageQuarantinedError(f"{page.url}: {error} (quarantined as {key})")
+
+    def expect(self, doc: Any, key: str, kind: type = list) -> Any:
+        """``doc[key]`` when the document has the expected shape, else quarantine the page."""
+        if not isinstance(doc, dict):
+            self.quarantine_page(f"expected a JSON object, got {type(doc).__name__}")
+        value = doc.get(key)
+        if not isinstance(value, kind):
+            self.quarantine_page(f"expected {key!r} to be a {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    # ------------------------------------------------------------ rows
+
+    def item(self, raw: Any, build: Callable[[Any], Row | None]) -> Row | None:
+        """Build one row from one record; a record that cannot be read goes to quarantine alone."""
+        try:
+            return build(raw)
+        except (KeyError, TypeError, ValueError, AttributeError, DataError) as exc:
+            page = self.page
+            key = self.archive.quarantine(
+                self.brand.id, self.account.platform, self.account.id,
+                url=page.url if page else "", fetched_at=page.fetched_at if page else self.now,
+                error=f"{type(exc).__name__}: {exc}", item=raw, raw_key=page.key if page else None,
+            )  # fmt: skip
+            self.report.quarantined += 1
+            self.report.quarantine_keys.append(key)
+            return None
+
+    def metric(self, container: Any, name: str, label: str) -> int | None:
+        """A metric from the platform's payload; a missing one is unknown (None) and reported."""
+        if not isinstance(container, Mapping) or name not in container:
+            self._missing[label] = self._missing.get(label, 0) + 1
+            return None
+        return count(container[name])
+
+    def post(
+        self, post_id: str, created_at: Any, text: str | None, *, new: bool, **metrics: int | None
+    ) -> Row:
+        unknown = set(metrics) - set(POST_METRICS)
+        if unknown:
+            raise TypeError(f"unknown metrics {unknown}")
+        row: Row = {
+            "platform": self.account.platform,
+            "account": self.account.id,
+            "post_id": str(post_id),
+            "created_at": utc_iso(created_at),
+            "text": text,
+            **{m: count(metrics.get(m)) for m in POST_METRICS},
+        }
+        if row["post_id"] in self.posts:
+            new = new or self.posts[row["post_id"]].get("_new", False)
+        row["_new"] = new
+        self.posts[row["post_id"]] = row
+        return row
+
+    def message(
+        self,
+        message_id: str,
+        created_at: Any,
+        author: str | None,
+        from_brand: bool,
+        in_reply_to: str | None,
+        text: str | None,
+    ) -> Row:
+        row: Row = {
+            "platform": self.account.platform,
+            "account": self.account.id,
+            "message_id": str(message_id),
+            "created_at": utc_iso(created_at),
+            "author": author,
+            "from_brand": bool(from_brand),
+            "in_reply_to": None if in_reply_to is None else str(in_reply_to),
+            "text": text,
+        }
+        self.messages[row["message_id"]] = row
+        return row
+
+    def follower_count(self, value: Any) -> None:
+        """Today's follower snapshot, dated on the brand's local calendar."""
+        followers = count(value)
+        if followers is None:
+            self.warn("the platform gave no follower count")
+            return
+        local_day = self.now.astimezone(self.brand.tz).date()
+        self.followers = [
+            {
+                "platform": self.account.platform,
+                "account": self.account.id,
+                "date": local_day.isoformat(),
+                "followers": followers,
+            }
+        ]
+
+    # ------------------------------------------------------------ report
+
+    def warn(self, message: str) -> None:
+        if message not in self.report.schema_warnings:
+            self.report.schema_warnings.append(message)
+
+    def say(self, message: str) -> None:
+        if self.progress:
+            self.progress(self.account.id, message)
+
+    def finish(self) -> None:
+        for label, n in sorted(self._missing.items()):
+            self.warn(f"{label} missing in {n} record(s): left empty (unknown)")
+        self.report.new_posts = sum(1 for r in self.posts.values() if r["_new"])
+        self.report.refetched_posts = len(self.posts) - self.report.new_posts
+        self.report.messages = len(self.messages)
+        self.report.followers = len(self.followers)
+
+    def parse_time(self, value: Any) -> datetime:
+        return datetime.fromisoformat(utc_iso(value))
+
+    def lower_bound(self, stream: str) -> datetime:
+        """Oldest time a stream must reach: its last newest item, or ``start`` on the first run."""
+        seen = self.state.get(stream, {}).get("newest_time")
+        if not seen:
+            return self.start
+        bound = self.start if self.backfill else datetime.fromisoformat(seen)
+        return min(bound, self.refetch_since)
+
+
+class Connector(ABC):
+    """One platform. Subclasses set ``platform`` and list their streams."""
+
+    platform: ClassVar[str]
+    #: Whether a missing token is fine (public data only).
+    token_optional: ClassVar[bool] = False
+
+    def __init__(self, run: AccountRun) -> None:
+        self.run = run
+
+    def authorize(self) -> None:
+        """Set ``run.headers`` from ``run.token`` (default: a bearer token)."""
+        if self.run.token:
+            self.run.headers["Authorization"] = f"Bearer {self.run.token}"
+
+    @abstractmethod
+    def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
+        """(name, callable) pairs, run in order; later ones may use what earlier ones found."""
+
+    def execute(self) -> None:
+        run = self.run
+        if not run.token and not self.token_optional:
+            raise SourceError(
+                f"no token for {run.account.platform} account {run.account.id!r} "
+                f"(see docs/connectors.md: PULSE_TOKEN_{run.account.platform.upper()}, tokens file or secret)"
+            )
+        self.authorize()
+        for name, stream in self.streams():
+            run.say(f"fetching {name}")
+            try:
+                stream()
+            except BudgetExhaustedError:
+                run.report.stopped_by_budget = True
+                run.say(f"time budget spent during {name}: stopping, will resume")
+                raise
+            except PageQuarantinedError as exc:
+                run.report.errors.append(f"{name}: {exc}")
+            except SourceError as exc:
+                run.report.errors.append(f"{name}: {exc}")

@@ -1,0 +1,238 @@
+"""A small HTTP client shared by every connector.
+
+* retries with exponential backoff on 5xx, timeouts and connection errors;
+* HTTP 429: waits for ``Retry-After`` (seconds or an HTTP date) or X's
+  ``x-rate-limit-reset`` (epoch seconds), else backs off;
+* a :class:`Budget` (a deadline on an injectable clock): a wait or a request
+  that would overrun it raises :class:`BudgetExhaustedError` instead, so the
+  run stops cleanly and resumes next time from the checkpoint;
+* ``sleep`` and ``clock`` are injectable, so tests never wait.
+
+URLs are redacted (``access_token`` and similar query parameters) before they
+appear in an error message, a log line or the archive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import urllib3
+
+from pulse.exceptions import SourceError
+
+logger = logging.getLogger(__name__)
+
+#: Query parameters that carry credentials; their values never leave this module.
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "token",
+        "key",
+        "api_key",
+        "client_secret",
+        "password",
+        "refresh_token",
+        "appsecret_proof",
+    }
+)
+SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "proxy-authorization"})
+_SECRET_IN_TEXT = re.compile(
+    r"((?:access_token|refresh_token|client_secret|appsecret_proof|api_key)[\"']?\s*[=:]\s*[\"']?)([^&\"'\s,}]+)",
+    re.IGNORECASE,
+)
+_BEARER_IN_TEXT = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+REDACTED = "REDACTED"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the values of credential query parameters replaced by ``REDACTED``."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = [(k, REDACTED if k.lower() in SECRET_PARAMS else v) for k, v in parse_qsl(parts.query, True)]
+    return urlunsplit(parts._replace(query=urlencode(query, safe=":,()/")))
+
+
+def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """``text`` without credentials: ``access_token=...`` pairs, bearer tokens and the given values."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    text = _SECRET_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
+    return _BEARER_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def strip_secret_params(url: str) -> str:
+    """``url`` without credential query parameters (e.g. a Graph API ``paging.next`` link)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, True) if k.lower() not in SECRET_PARAMS]
+    return urlunsplit(parts._replace(query=urlencode(query, safe=":,()/")))
+
+
+class HttpError(SourceError):
+    """The platform answered with an error status (after retries when retryable)."""
+
+    def __init__(self, status: int, url: str, body: str) -> None:
+        self.status = status
+        self.url = url
+        self.body = body
+        super().__init__(f"HTTP {status} from {url}: {body[:300]}")
+
+
+class BudgetExhaustedError(SourceError):
+    """The run's time budget is spent: stop cleanly, resume next time from the checkpoint."""
+
+
+class Budget:
+    """A deadline on an injectable monotonic clock; ``None`` seconds means no limit."""
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.deadline = None if seconds is None else clock() + seconds
+
+    def remaining(self) -> float:
+        return float("inf") if self.deadline is None else self.deadline - self.clock()
+
+    def check(self, need: float = 0.0) -> None:
+        if self.remaining() < need:
+            raise BudgetExhaustedError("time budget exhausted")
+
+    def cap(self, deadline: float | None) -> None:
+        """Tighten the deadline (e.g. to the Lambda's remaining time)."""
+        if deadline is not None and (self.deadline is None or deadline < self.deadline):
+            self.deadline = deadline
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    fetched_at: datetime
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 5
+    backoff: float = 1.0  # seconds, doubled at each retry
+    max_backoff: float = 60.0
+    max_rate_limit_wait: float = 900.0  # a longer Retry-After stops the run instead
+    jitter: Callable[[], float] = field(default=random.random)
+
+
+class HttpClient:
+    """Pooled urllib3 client with retries, rate-limit handling and a time budget."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        pool: urllib3.PoolManager | None = None,
+        user_agent: str = "community-pulse/0.1 (+https://github.com/community-pulse)",
+    ) -> None:
+        self.timeout = urllib3.Timeout(connect=min(timeout, 10.0), read=timeout)
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.pool = pool or urllib3.PoolManager(num_pools=8, maxsize=4, retries=False)
+        self.user_agent = user_agent
+        #: Requests made (redacted url, status or error), most recent last; for reports and tests.
+        self.log: list[tuple[str, str]] = []
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        budget: Budget | None = None,
+    ) -> Response:
+        """GET ``url`` (with ``params`` appended); returns a 2xx response or raises."""
+        if params:
+            query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True, safe=":,()")
+            url = f"{url}{'&' if '?' in url else '?'}{query}"
+        shown = redact_url(url)
+        all_headers = {"User-Agent": self.user_agent, "Accept": "application/json", **(headers or {})}
+        attempt = 0
+        while True:
+            attempt += 1
+            if budget:
+                budget.check(1.0)
+            try:
+                raw = self.pool.request(
+                    "GET", url, headers=all_headers, timeout=self.timeout, retries=False, preload_content=True
+                )
+            except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError,
+                    urllib3.exceptions.NewConnectionError, urllib3.exceptions.HTTPError) as exc:  # fmt: skip
+                self.log.append((shown, type(exc).__name__))
+                if attempt >= self.retry.attempts:
+                    raise SourceError(f"{shown}: {type(exc).__name__} after {attempt} attempts") from None
+                self._wait(self._backoff(attempt), budget)
+                continue
+            status = raw.status
+            self.log.append((shown, str(status)))
+            response_headers = {k.lower(): v for k, v in raw.headers.items()}
+            if 200 <= status < 300:
+                fetched_at = datetime.fromtimestamp(self.wall_clock(), UTC)
+                return Response(shown, status, response_headers, raw.data, fetched_at)
+            body = redact_text(raw.data.decode("utf-8", errors="replace"))
+            if status == 429 or status >= 500:
+                if attempt >= self.retry.attempts:
+                    raise HttpError(status, shown, body)
+                wait = self._rate_limit_wait(response_headers) if status == 429 else None
+                if wait is not None and wait > self.retry.max_rate_limit_wait:
+                    raise BudgetExhaustedError(f"{shown}: rate limited for {wait:.0f} s; resuming next run")
+                self._wait(wait if wait is not None else self._backoff(attempt), budget)
+                continue
+            raise HttpError(status, shown, body)
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self.retry.max_backoff, self.retry.backoff * 2 ** (attempt - 1))
+        return float(base * (0.5 + 0.5 * self.retry.jitter()))
+
+    def _rate_limit_wait(self, headers: Mapping[str, str]) -> float | None:
+        retry_after = headers.get("retry-after")
+        if retry_after:
+            try:
+                return max(0.0, float(retry_after))
+            except ValueError:
+                try:
+                    when = parsedate_to_datetime(retry_after)
+                    return max(0.0, when.timestamp() - self.wall_clock())
+                except (TypeError, ValueError):
+                    pass
+        reset = headers.get("x-rate-limit-reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - self.wall_clock()) + 1.0
+            except ValueError:
+                pass
+        return None
+
+    def _wait(self, seconds: float, budget: Budget | None) -> None:
+        if budget and budget.remaining() < seconds + 1.0:
+            raise BudgetExhaustedError(f"waiting {seconds:.0f} s would overrun the time budget")
+        logger.info("http wait", extra={"seconds": round(seconds, 2)})
+        self.sleep(seconds)

@@ -1,0 +1,234 @@
+"""``PlatformSource``: the real platforms behind the :class:`~pulse.sources.Source` interface.
+
+For each account of the brand it runs the platform's connector with the
+account's checkpoint, and returns the canonical tables. It returns everything
+new since the checkpoint (since ``start`` on an account's first run, or when
+``start`` is older than anything fetched before) plus the posts of the last
+``refetch_days`` days with fresh metrics: rows may be older than ``start`` on
+purpose, the lake merges by key.
+
+Checkpoints are *not* written by ``fetch``: call :meth:`PlatformSource.commit`
+once the lake has stored the tables, so a checkpoint only advances for data
+actually stored (a crash in between re-fetches, which is idempotent).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from pulse.config import Account, Brand
+from pulse.connectors.archive import CheckpointStore, RawArchive
+from pulse.connectors.base import AccountRun, Connector, FetchReport, Progress
+from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient
+from pulse.connectors.tokens import TokenProvider, default_token_provider
+from pulse.exceptions import SourceError
+from pulse.sources.base import Source
+from pulse.storage import ObjectStore
+from pulse.tables import Tables, normalize
+
+logger = logging.getLogger(__name__)
+
+#: Production base URLs; override per platform with ``PULSE_<KEY>_BASE_URL`` or ``base_urls=``.
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "x": "https://api.x.com",
+    "facebook": "https://graph.facebook.com/v24.0",
+    "instagram": "https://graph.facebook.com/v24.0",
+    "linkedin": "https://api.linkedin.com/rest",
+    "youtube": "https://www.googleapis.com/youtube/v3",
+    "youtube_analytics": "https://youtubeanalytics.googleapis.com/v2",
+    "mastodon": "",  # the account's own instance: https://<instance> from id user@instance
+    "bluesky": "https://public.api.bsky.app",
+}
+ENV_REFETCH_DAYS = "PULSE_FETCH_REFETCH_DAYS"
+ENV_BUDGET_SECONDS = "PULSE_FETCH_BUDGET_SECONDS"
+
+
+def base_url_env(key: str) -> str:
+    return f"PULSE_{key.upper()}_BASE_URL"
+
+
+def resolve_base_urls(
+    overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Defaults, then ``PULSE_<KEY>_BASE_URL`` variables, then explicit ``overrides``."""
+    env = os.environ if environ is None else environ
+    urls = dict(DEFAULT_BASE_URLS)
+    for key in urls:
+        if env.get(base_url_env(key)):
+            urls[key] = env[base_url_env(key)]
+    urls.update(overrides or {})
+    return urls
+
+
+#: Where each platform's connector lives (imported when a brand has such an account).
+CONNECTORS: dict[str, str] = {
+    "x": "pulse.connectors.x:XConnector",
+    "facebook": "pulse.connectors.facebook:FacebookConnector",
+    "instagram": "pulse.connectors.instagram:InstagramConnector",
+    "linkedin": "pulse.connectors.linkedin:LinkedInConnector",
+    "youtube": "pulse.connectors.youtube:YouTubeConnector",
+    "mastodon": "pulse.connectors.mastodon:MastodonConnector",
+    "bluesky": "pulse.connectors.bluesky:BlueskyConnector",
+}
+
+
+def connector_class(platform: str) -> type[Connector] | None:
+    """The connector of ``platform``, or None when there is none (yet)."""
+    target = CONNECTORS.get(platform)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    cls: type[Connector] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+_POST_COLS = ["platform", "account", "post_id", "created_at", "text", "impressions", "reach",
+              "likes", "comments", "shares", "saves", "clicks"]  # fmt: skip
+_MSG_COLS = ["platform", "account", "message_id", "created_at", "author", "from_brand", "in_reply_to", "text"]
+_FOL_COLS = ["platform", "account", "date", "followers"]
+
+
+class PlatformSource(Source):
+    """Engagement data from the platforms' APIs, incrementally, with a raw archive.
+
+    Parameters
+    ----------
+    store
+        The archive: raw responses, quarantine and checkpoints go there.
+    tokens
+        Where tokens come from (default: environment, tokens file, Secrets Manager, SSM).
+    base_urls
+        Per-platform base URL overrides (tests point them at a local server).
+    refetch_days
+        Posts of the last ``refetch_days`` days are fetched again for fresh metrics.
+    budget_seconds
+        Time budget of one ``fetch`` (one brand); ``deadline`` (a ``clock()`` value)
+        can cap it further, e.g. to the Lambda's remaining time.
+    """
+
+    name = "platforms"
+
+    def __init__(
+        self,
+        store: ObjectStore,
+        tokens: TokenProvider | None = None,
+        *,
+        base_urls: Mapping[str, str] | None = None,
+        refetch_days: int | None = None,
+        budget_seconds: float | None = None,
+        http: HttpClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] | None = None,
+        on_progress: Progress | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self.store = store
+        self.tokens = tokens or default_token_provider(env)
+        self.base_urls = resolve_base_urls(base_urls, env)
+        self.refetch_days = refetch_days if refetch_days is not None else int(env.get(ENV_REFETCH_DAYS, "7"))
+        self.budget_seconds = (
+            budget_seconds if budget_seconds is not None else float(env.get(ENV_BUDGET_SECONDS, "600"))
+        )
+        self.clock = clock
+        self.http = http or HttpClient(clock=clock)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.on_progress = on_progress
+        self.checkpoints = CheckpointStore(store)
+        self.deadline: float | None = None
+        self.last_report: FetchReport | None = None
+        self._pending: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def fetch(self, brand: Brand, start: datetime, end: datetime) -> Tables:
+        now = self.now()
+        budget = Budget(self.budget_seconds, self.clock)
+        budget.cap(self.deadline)
+        archive = RawArchive(self.store, f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}")
+        report = FetchReport(brand.id, now)
+        self.last_report = report
+        posts: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        followers: list[dict[str, Any]] = []
+        out_of_time = False
+        for account in brand.accounts:
+            run = self._run_for(brand, account, now, start, budget, archive)
+            report.accounts.append(run.report)
+            if out_of_time:
+                run.report.stopped_by_budget = True
+                continue
+            cls = connector_class(account.platform)
+            if cls is None:
+                run.report.errors.append(f"no connector for platform {account.platform!r} yet")
+                continue
+            try:
+                cls(run).execute()
+            except BudgetExhaustedError:
+                out_of_time = True
+            except SourceError as exc:
+                run.report.errors.append(str(exc))
+            run.finish()
+            posts += [{k: v for k, v in r.items() if k != "_new"} for r in run.posts.values()]
+            messages += run.messages.values()
+            followers += run.followers
+            if not run.report.stopped_by_budget and not run.report.errors:
+                synced = run.state.get("synced_from")
+                run.state["synced_from"] = min(filter(None, [synced, start.astimezone(UTC).isoformat()]))
+            run.state["last_run"] = now.isoformat()
+            self._pending[(brand.id, account.platform, account.id)] = run.state
+            for line in run.report.line().splitlines():
+                logger.info(line, extra={"brand": brand.id})
+        where = f"{brand.id} platforms"
+        return Tables(
+            posts=normalize("posts", pd.DataFrame(posts or None, columns=_POST_COLS), where=where),
+            messages=normalize("messages", pd.DataFrame(messages or None, columns=_MSG_COLS), where=where),
+            followers=normalize("followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where=where),
+        )
+
+    def commit(self, brand: Brand | str | None = None) -> int:
+        """Persist the checkpoints of the last fetch (of ``brand``, or all); call after the lake write."""
+        brand_id = brand.id if isinstance(brand, Brand) else brand
+        done = 0
+        for key in list(self._pending):
+            if brand_id is None or key[0] == brand_id:
+                self.checkpoints.save(*key, self._pending.pop(key))
+                done += 1
+        return done
+
+    def _run_for(
+        self,
+        brand: Brand,
+        account: Account,
+        now: datetime,
+        start: datetime,
+        budget: Budget,
+        archive: RawArchive,
+    ) -> AccountRun:
+        state = self.checkpoints.load(brand.id, account.platform, account.id)
+        base = self.base_urls.get(account.platform, "")
+        if account.platform == "mastodon" and not base:
+            base = f"https://{account.id.rsplit('@', 1)[-1]}" if "@" in account.id else ""
+        token = self.tokens.token(account.platform, account.id)
+        return AccountRun(
+            brand=brand,
+            account=account,
+            token=token,
+            base_url=base,
+            http=self.http,
+            archive=archive,
+            budget=budget,
+            state=state,
+            now=now,
+            start=start.astimezone(UTC),
+            refetch_days=self.refetch_days,
+            progress=self.on_progress,
+            extra_base_urls=self.base_urls,
+        )

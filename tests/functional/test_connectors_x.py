@@ -1,0 +1,216 @@
+"""The X connector against a local fake of the X API v2."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pulse.config import Account, Brand
+from pulse.lake import Lake
+from pulse.storage import LocalStore
+
+from tests.functional.platform_fakes import NOW, FakeClock, FakeX, archived, make_source
+
+TOKEN = "x-secret-token-123"
+START = NOW - timedelta(days=10)
+BRAND = Brand(id="maison-lumiere", name="Maison Lumière", timezone="Europe/Paris",
+              accounts=[Account(platform="x", id="maisonlumiere")])  # fmt: skip
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "archive")
+
+
+@pytest.fixture
+def api() -> FakeX:
+    with FakeX(token=TOKEN) as fake:
+        yield fake
+
+
+def source(store: LocalStore, api: FakeX, **kwargs: object):  # type: ignore[no-untyped-def]
+    return make_source(store, {"x": TOKEN}, {"x": api.url}, **kwargs)
+
+
+def test_first_run_maps_posts_messages_followers_and_archives_every_page(
+    store: LocalStore, api: FakeX
+) -> None:
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+
+    posts = tables.posts.set_index("post_id")
+    assert len(posts) == 7
+    last = api.tweets[6]
+    row = posts.loc[last["id"]]
+    assert row["impressions"] == 1006 and pd.isna(row["reach"])
+    assert (row["likes"], row["comments"], row["shares"], row["saves"], row["clicks"]) == (16, 1, 3, 3, 7)
+    assert row["created_at"] == pd.Timestamp(last["created_at"])
+
+    messages = tables.messages.set_index("message_id")
+    assert len(messages) == 3
+    complaint, question = api.mentions
+    assert messages.loc[complaint["id"], "in_reply_to"] == last["id"]  # a reply to the brand's post
+    assert (
+        messages.loc[complaint["id"], "author"] == "camille_r"
+        and not messages.loc[complaint["id"], "from_brand"]
+    )
+    assert pd.isna(messages.loc[question["id"], "in_reply_to"])
+    answer = api.tweets[7]
+    assert (
+        messages.loc[answer["id"], "from_brand"]
+        and messages.loc[answer["id"], "in_reply_to"] == complaint["id"]
+    )
+
+    assert tables.followers.to_dict("records") == [
+        {"platform": "x", "account": "maisonlumiere", "date": pd.Timestamp("2026-11-05"), "followers": 18234}
+    ]
+    # 8 tweets in pages of 3 -> 3 timeline pages; every response archived under the brand
+    assert len(api.paths(r"/2/users/\d+/tweets")) == 3
+    raw = archived(store, "raw/maison-lumiere/x/maisonlumiere/2026-11-05/")
+    assert len(raw) == len(api.requests)
+    assert all(r["status"] == 200 and r["url"].startswith(api.url) for r in raw)
+    report = src.last_report
+    assert report.ok and report.accounts[0].new_posts == 7 and report.accounts[0].messages == 3
+    # the lake accepts the tables as they are
+    Lake(store).write(BRAND.id, BRAND.tz, tables)
+
+
+def test_second_run_asks_only_for_new_tweets_and_refetches_recent_metrics(
+    store: LocalStore, api: FakeX
+) -> None:
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    assert src.commit(BRAND) == 1
+    state_keys = [o.key for o in store.list("state/")]
+    assert state_keys == ["state/maison-lumiere/x/maisonlumiere.json"]
+
+    newest = max(int(t["id"]) for t in api.tweets)
+    api.tweets[6]["public_metrics"]["like_count"] = 99  # metrics keep changing
+    fresh = api.add_tweet(NOW + timedelta(hours=1), "Tout nouveau", likes=1)
+    api.requests.clear()
+    later = source(store, api, now=NOW + timedelta(hours=2))
+    tables = later.fetch(BRAND, NOW, NOW + timedelta(hours=2))
+
+    timeline = api.paths(r"/2/users/\d+/tweets")
+    assert [r.arg("since_id") for r in timeline] == [str(newest)]
+    assert timeline[0].arg("start_time") is None
+    mentions = api.paths(r"/2/users/\d+/mentions")
+    assert mentions[0].arg("since_id") == api.mentions[-1]["id"]
+    posts = tables.posts.set_index("post_id")
+    assert posts.loc[fresh["id"], "likes"] == 1
+    assert posts.loc[api.tweets[6]["id"], "likes"] == 99  # re-fetched via /2/tweets?ids=
+    account = later.last_report.accounts[0]
+    assert (account.new_posts, account.refetched_posts) == (1, 7)  # every post is still in the 7-day window
+
+
+def test_rate_limit_and_server_error_are_retried_after_the_announced_wait(
+    store: LocalStore, api: FakeX
+) -> None:
+    reset = int(NOW.timestamp()) + 30
+    api.fail(r"/2/users/by/username/.*", 429, "{}", {"Retry-After": "7"})
+    api.fail(
+        r"/2/users/\d+/tweets", 429, '{"title": "Too Many Requests"}', {"x-rate-limit-reset": str(reset)}
+    )
+    api.fail(r"/2/users/\d+/mentions", 500, "oops")
+    api.fail(r"/2/users/\d+/mentions", 503, "oops")
+    clock = FakeClock()
+    src = source(store, api, clock=clock)
+    tables = src.fetch(BRAND, START, NOW)
+    assert clock.sleeps == [7.0, 31.0, 1.0, 2.0]  # Retry-After, reset + 1 s, then exponential backoff
+    assert len(tables.posts) == 7 and len(tables.messages) == 3
+    assert src.last_report.ok
+
+
+def test_malformed_page_goes_to_quarantine_and_the_rest_is_kept(store: LocalStore, api: FakeX) -> None:
+    api.fail(
+        r"/2/users/\d+/mentions",
+        200,
+        b'{"data": [{"id": "1", "text": "cut',
+        {"Content-Type": "application/json"},
+    )
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    report = src.last_report
+    assert report.quarantined == 1 and not report.ok
+    assert any("mentions" in e and "not valid JSON" in e for e in report.errors)
+    [bad] = archived(store, "quarantine/maison-lumiere/x/maisonlumiere/")
+    assert "not valid JSON" in bad["error"] and "/mentions" in bad["url"] and bad["fetched_at"]
+    assert bad["raw_key"].startswith("raw/maison-lumiere/x/")
+    assert len(tables.posts) == 7  # the posts are kept
+    assert len(tables.messages) == 1  # the brand's own reply (from its timeline)
+    src.commit()
+    assert "since_id" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere").get("mentions", {})
+
+
+def test_bad_record_is_quarantined_alone(store: LocalStore, api: FakeX) -> None:
+    api.tweets[2]["created_at"] = "yesterday-ish"
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    assert len(tables.posts) == 6
+    [bad] = archived(store, "quarantine/")
+    assert bad["item"]["id"] == api.tweets[2]["id"] and "parse" in bad["error"].lower()
+
+
+def test_renamed_metric_leaves_field_unknown_and_warns(store: LocalStore) -> None:
+    with FakeX(token=TOKEN, app_only=True) as api:
+        for tweet in api.tweets:
+            tweet["public_metrics"]["view_count"] = tweet["public_metrics"].pop("impression_count")
+        src = source(store, api)
+        tables = src.fetch(BRAND, START, NOW)
+    assert tables.posts["impressions"].isna().all()
+    assert tables.posts["likes"].gt(0).all()
+    warnings = " ".join(src.last_report.schema_warnings)
+    assert (
+        "public_metrics.impression_count missing in 8 record(s)" in warnings
+        or "impression_count missing" in warnings
+    )
+    assert "non_public_metrics not allowed" in warnings
+    src.commit()
+    assert src.checkpoints.load(BRAND.id, "x", "maisonlumiere")["non_public"] is False
+
+
+def test_time_budget_stops_cleanly_and_the_next_run_resumes(store: LocalStore, api: FakeX) -> None:
+    src = source(store, api, clock=FakeClock(tick=10.0), budget_seconds=35)
+    tables = src.fetch(BRAND, START, NOW)
+    report = src.last_report
+    assert report.stopped_by_budget and report.accounts[0].stopped_by_budget
+    assert 0 < len(tables.posts) < 7
+    src.commit()
+    state = src.checkpoints.load(BRAND.id, "x", "maisonlumiere")
+    assert state["tweets"]["resume"]["token"].startswith("p")
+    assert "since_id" not in state["tweets"]
+
+    api.requests.clear()
+    again = source(store, api)
+    tables = again.fetch(BRAND, START, NOW)
+    first = api.paths(r"/2/users/\d+/tweets")[0]
+    assert first.arg("pagination_token") == state["tweets"]["resume"]["token"]
+    assert not again.last_report.stopped_by_budget
+    again.commit()
+    assert again.checkpoints.load(BRAND.id, "x", "maisonlumiere")["tweets"]["since_id"] == max(
+        (t["id"] for t in api.tweets), key=int
+    )
+
+
+def test_token_never_reaches_the_archive(store: LocalStore, api: FakeX) -> None:
+    api.tweets[0]["text"] = f"oops, a leaked header: Authorization: Bearer {TOKEN}"
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    src.commit()
+    assert all(r.headers["authorization"] == f"Bearer {TOKEN}" for r in api.requests)
+    for path in Path(store.location).rglob("*"):
+        if path.is_file():
+            import gzip
+
+            data = path.read_bytes()
+            text = gzip.decompress(data) if path.suffix == ".gz" else data
+            assert TOKEN.encode() not in text, path
+
+
+def test_missing_token_is_reported_without_fetching(store: LocalStore, api: FakeX) -> None:
+    src = make_source(store, {}, {"x": api.url})
+    tables = src.fetch(BRAND, START, NOW)
+    assert tables.posts.empty and not api.requests
+    assert "no token for x account 'maisonlumiere'" in src.last_report.errors[0]
