@@ -1,22 +1,26 @@
-"""Monthly scheduled reports (EventBridge Scheduler -> this function).
+"""Monthly report dispatcher (EventBridge Scheduler, hourly -> this function).
 
 Event (the schedule's ``Input``)::
 
-    {"job": "monthly", "month": "YYYY-MM"?, "brands": ["acme"]?, "send": true?}
+    {"job": "monthly", "month": "YYYY-MM"?, "brands": ["acme"]?}
 
-Builds, archives and mails the previous month's report (in each brand's time
-zone) for every brand, with one browser for all of them. Fails if any brand
-failed, after trying all of them.
+Without ``month``/``brands`` it picks the brands whose report is due now in
+their own time zone (by default the 2nd at 08:00 local). With a report queue
+(``PULSE_REPORT_QUEUE_URL``) it fans out one SQS message per brand to the
+worker function; without one it runs them here. Each brand-month is mailed at
+most once, however often this runs.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from pulse.jobs import JobError, parse_job
-from pulse.pipeline import Services, run_reports
+from pulse.pipeline import Services, monthly_jobs, run_jobs
 
 logger = Logger()
 _services: Services | None = None
@@ -33,8 +37,12 @@ def services() -> Services:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = parse_job(event, expected="monthly")
     svc = services()
-    brands = [svc.brands.get(b) for b in job.brands] if job.brands else list(svc.brands)
-    outcomes = run_reports(svc, brands, job.month, send=job.send)
+    jobs = monthly_jobs(svc, datetime.now(UTC), job.month, job.brands)
+    if svc.queue is not None:
+        svc.queue.enqueue(jobs)
+        logger.info("queued report jobs", extra={"jobs": len(jobs)})
+        return {"job": "monthly", "queued": [j.model_dump() for j in jobs]}
+    outcomes = run_jobs(svc, jobs, lambda_context=context)
     summary = {"job": "monthly", "reports": [o.to_dict() for o in outcomes]}
     failed = [o for o in outcomes if not o.ok]
     if failed:

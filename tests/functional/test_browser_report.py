@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+
 from pulse.kpis import compute_kpi_set
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
-from pypdf import PdfReader
-
 from tests.conftest import REPORT_MONTH, pdftoppm, requires_browser
 
 pytestmark = [pytest.mark.browser, requires_browser]
@@ -99,4 +99,4 @@ def test_chart_pngs_are_real_images(french_report) -> None:  # type: ignore[no-u
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         width = int.from_bytes(png[16:20], "big")
         height = int.from_bytes(png[20:24], "big")
-        assert (width, height) == (1800, 760)
+        assert (width, height) == (1200, 510)

@@ -2,59 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
 from pulse.config import load_brands
-from pulse.pipeline import Services, fetch_brand
 from pulse.settings import get_settings
-
-from tests.conftest import WINDOW, load_event, load_function, requires_browser
-
-BUCKET = "pulse-archive-test"
-REGION = "eu-west-3"
-
-
-class Context:
-    function_name = "test"
-    memory_limit_in_mb = 2048
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:test"
-    aws_request_id = "req-1"
-
-
-@pytest.fixture
-def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("PULSE_ARCHIVE", f"s3://{BUCKET}")
-    monkeypatch.setenv("PULSE_MAIL_TRANSPORT", "ses")
-    monkeypatch.setenv("PULSE_MAIL_FROM", "Community Pulse <reports@agency.example>")
-    monkeypatch.setenv("PULSE_PUBLIC_BASE_URL", "https://api.agency.example")
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "community-pulse-test")
-    get_settings.cache_clear()
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="agency.example")
-        yield s3
-    get_settings.cache_clear()
-
-
-def keys(s3: Any, prefix: str) -> list[str]:
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
-    return [o["Key"] for page in pages for o in page.get("Contents", [])]
-
-
-def seed_lake(brand_ids: list[str]) -> None:
-    services = Services.from_settings()
-    for brand in load_brands():
-        if brand.id in brand_ids:
-            fetch_brand(services, brand, *WINDOW)
+from tests.conftest import load_event, load_function, requires_browser
+from tests.functional.conftest import BUCKET, REGION, Context, api_call, body, keys, seed_lake
 
 
 def test_fetch_handler_fills_the_lake(aws: Any) -> None:
@@ -116,23 +74,6 @@ def test_monthly_handler_never_sends_a_half_made_report(aws: Any, monkeypatch: p
         app.lambda_handler(load_event("monthly.json"), Context())
     assert keys(aws, "reports/") == []
     assert ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages == []
-
-
-def api_call(app: Any, name: str, **changes: Any) -> dict[str, Any]:
-    event = load_event(name)
-    if "path" in changes:
-        event["rawPath"] = event["requestContext"]["http"]["path"] = changes["path"]
-    if "body" in changes:
-        event["body"] = changes["body"]
-    response: dict[str, Any] = app.lambda_handler(event, Context())
-    return response
-
-
-def body(response: dict[str, Any]) -> Any:
-    raw = response["body"]
-    if response.get("isBase64Encoded"):
-        raw = base64.b64decode(raw).decode()
-    return json.loads(raw)
 
 
 @requires_browser

@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
 from pulse.delivery import OutboxSender, SesSender, SmtpSender, build_report_email
 from pulse.exceptions import DeliveryError
 from pulse.kpis import compute_kpi_set
 from pulse.render.viewmodel import build_report_view
-
 from tests.conftest import REPORT_MONTH
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

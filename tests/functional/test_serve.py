@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from pulse.lake import Lake
 from pulse.sources import DemoSource
 from pulse.storage import LocalStore
-
 from tests.conftest import WINDOW, requires_browser
 
 pytestmark = [requires_browser]

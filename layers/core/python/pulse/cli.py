@@ -37,6 +37,7 @@ def _settings(out: Path | None = None, config: Path | None = None, archive: str 
     if out is not None:
         overrides["archive"] = str(out / "archive")
         overrides["outbox"] = out / "outbox"
+        overrides["state_dir"] = out / "state"
     if archive is not None:
         overrides["archive"] = archive
     if config is not None:

@@ -65,6 +65,16 @@ class OpeningHours(BaseModel):
     end: time = time(18, 0)
 
 
+class ReportSchedule(BaseModel):
+    """When the monthly report goes out, in the brand's time zone (default: the 2nd at 08:00,
+    since platforms' data lags by a day)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: int = Field(default=2, ge=1, le=28)
+    hour: int = Field(default=8, ge=0, le=23)
+
+
 class Brand(BaseModel):
     """A brand the agency reports on."""
 
@@ -79,6 +89,7 @@ class Brand(BaseModel):
     logo: str | None = Field(default=None, description="Path or https URL of the logo")
     colors: Colors = Field(default_factory=Colors)
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
+    schedule: ReportSchedule = Field(default_factory=ReportSchedule)
 
     @field_validator("id")
     @classmethod

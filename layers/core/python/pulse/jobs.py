@@ -61,3 +61,76 @@ def parse_job(event: Any, expected: Literal["fetch", "monthly"]) -> ScheduledJob
     except PulseError as exc:
         raise JobError(f"malformed {expected} event: month: {exc}") from exc
     return ScheduledJob(parsed.job, parsed.brands, month, parsed.days, parsed.send)
+
+
+# ---------------------------------------------------------------- report jobs (fan-out)
+
+
+class ReportJob(BaseModel):
+    """One unit of work: one brand's report for one month (an SQS message body)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["monthly", "generate"]
+    brand: str
+    month: str
+    send: bool = False
+    job_id: str | None = Field(default=None, pattern=r"^[a-f0-9]{32}$")
+
+    @field_validator("brand")
+    @classmethod
+    def _brand(cls, value: str) -> str:
+        try:
+            return validate_brand_id(value)
+        except InvalidBrandIdError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        try:
+            return str(Month.parse(value))
+        except PulseError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+def parse_report_job(body: str) -> ReportJob:
+    """Validate a queued job's body; raises :class:`JobError` naming the bad field."""
+    try:
+        return ReportJob.model_validate_json(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())
+        raise JobError(f"malformed report job: {problems}") from exc
+
+
+class JobQueue:
+    """Where report jobs go when they run elsewhere (SQS on AWS)."""
+
+    def enqueue(self, jobs: list[ReportJob]) -> None:
+        raise NotImplementedError
+
+
+class SqsJobQueue(JobQueue):
+    """Sends jobs to an SQS queue in batches of 10; the client is created lazily unless given."""
+
+    def __init__(self, url: str, client: Any = None) -> None:
+        self.url = url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sqs")
+        return self._client
+
+    def enqueue(self, jobs: list[ReportJob]) -> None:
+        for start in range(0, len(jobs), 10):
+            batch = jobs[start : start + 10]
+            response = self.client.send_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(i), "MessageBody": job.model_dump_json()} for i, job in enumerate(batch)],
+            )
+            if response.get("Failed"):
+                raise JobError(f"could not queue {len(response['Failed'])} report job(s): {response['Failed']}")

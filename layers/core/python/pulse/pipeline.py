@@ -11,16 +11,24 @@ Archive layout (local directory or S3)::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pulse.config import Brand, BrandRegistry, load_brands, validate_brand_id
+from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
 from pulse.delivery import MailSender, build_report_email, make_sender
-from pulse.exceptions import NotFoundError
+from pulse.delivery.idempotency import make_persistence, run_once
+from pulse.exceptions import NotFoundError, PulseError
+from pulse.jobs import JobQueue, ReportJob, SqsJobQueue
 from pulse.kpis import KpiSet, compute_kpi_set
 from pulse.lake import Lake, WriteSummary
 from pulse.period import Month, previous_month
@@ -58,10 +66,14 @@ class Services:
     store: ObjectStore
     sender: MailSender
     source: Source
+    persistence: BasePersistenceLayer | None = None
+    queue: JobQueue | None = None
     lake: Lake = field(init=False)
 
     def __post_init__(self) -> None:
         self.lake = Lake(self.store)
+        if self.persistence is None:
+            self.persistence = make_persistence(self.settings)
 
     @classmethod
     def from_settings(
@@ -70,6 +82,8 @@ class Services:
         *,
         s3_client: Any = None,
         ses_client: Any = None,
+        dynamodb_client: Any = None,
+        sqs_client: Any = None,
         source: Source | None = None,
     ) -> Services:
         settings = settings or get_settings()
@@ -79,6 +93,8 @@ class Services:
             store=open_store(settings.archive, s3_client=s3_client),
             sender=make_sender(settings, ses_client=ses_client),
             source=source or DemoSource(),
+            persistence=make_persistence(settings, dynamodb_client=dynamodb_client),
+            queue=SqsJobQueue(settings.report_queue_url, sqs_client) if settings.report_queue_url else None,
         )
 
 
@@ -166,7 +182,13 @@ def build_report(
 
 
 def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:
-    """Write the report's files; ``kpis.json`` goes last and marks the report complete."""
+    """Write the report's files so that readers see the old report or the new one, never a mix.
+
+    The three files are first written under a staging prefix; only when all of them
+    are stored are they copied over the archived ones, ``kpis.json`` last (its
+    presence marks a report complete). A failed upload leaves the previous report
+    untouched. The brand's index is updated afterwards.
+    """
     now = now or datetime.now(UTC)
     kpis = {
         "brand": report.brand.id,
@@ -178,9 +200,37 @@ def archive_report(services: Services, report: Report, now: datetime | None = No
         "report.pdf": report.rendered.pdf,
         "kpis.json": json.dumps(kpis, ensure_ascii=False, indent=2).encode("utf-8"),
     }
-    for name in REPORT_FILES:
-        services.store.put(report.keys[name], payloads[name], CONTENT_TYPES[name])
+    staging = f"staging/{report.brand.id}/{report.month}/{uuid.uuid4().hex}"
+    staged = {name: f"{staging}/{name}" for name in REPORT_FILES}
+    try:
+        for name in REPORT_FILES:
+            services.store.put(staged[name], payloads[name], CONTENT_TYPES[name])
+        for name in REPORT_FILES:
+            services.store.copy(staged[name], report.keys[name])
+    finally:
+        for key in staged.values():
+            with contextlib.suppress(Exception):
+                services.store.delete(key)
+    update_index(services, report.brand.id, str(report.month), now, {n: len(b) for n, b in payloads.items()})
     return {name: services.store.link(key) for name, key in report.keys.items()}
+
+
+def index_key(brand_id: str) -> str:
+    return f"reports/{validate_brand_id(brand_id)}/index.json"
+
+
+def update_index(
+    services: Services, brand_id: str, month: str, generated_at: datetime, sizes: dict[str, int]
+) -> None:
+    """``reports/<brand>/index.json``: every archived month with its generation time and sizes."""
+    try:
+        index = json.loads(services.store.get(index_key(brand_id)))
+    except NotFoundError:
+        index = {"brand": brand_id, "reports": {}}
+    index["reports"][month] = {"generated_at": generated_at.astimezone(UTC).isoformat(), "bytes": sizes}
+    index["reports"] = dict(sorted(index["reports"].items(), reverse=True))
+    data = json.dumps(index, indent=2).encode("utf-8")
+    services.store.put(index_key(brand_id), data, "application/json")
 
 
 def report_links(settings: Settings, brand_id: str, month: Month) -> dict[str, str]:
@@ -204,6 +254,7 @@ def mail_report(services: Services, report: Report, now: datetime | None = None)
         charts_png=report.rendered.charts_png,
         link=report.view.links.get("report.html"),
         now=now,
+        max_bytes=services.settings.mail_max_bytes,
     )
     return services.sender.send(message)
 
@@ -253,14 +304,20 @@ def run_reports(
     now: datetime | None = None,
     on_progress: Callable[[ReportOutcome], None] | None = None,
 ) -> list[ReportOutcome]:
-    """Reports for several brands with one browser; a failing brand does not stop the others."""
+    """Reports for several brands with one browser; a failing brand does not stop the others.
+
+    With ``send`` each brand-month is mailed at most once (see :func:`deliver_scheduled`).
+    """
     now = now or datetime.now(UTC)
     outcomes = []
     with ChromiumRenderer(services.settings.browser) as renderer:
         for brand in brands:
             target = month or previous_month(now, brand.tz)
             try:
-                outcome = produce_report(services, brand, target, renderer, send=send, now=now)
+                if send:
+                    outcome = deliver_scheduled(services, brand, target, renderer, now=now)
+                else:
+                    outcome = produce_report(services, brand, target, renderer, send=False, now=now)
             except Exception as exc:  # one brand's failure must not stop the others
                 logger.exception("report failed", extra={"brand": brand.id, "month": str(target)})
                 outcome = ReportOutcome(brand.id, str(target), False, error=str(exc))
@@ -268,6 +325,176 @@ def run_reports(
             if on_progress:
                 on_progress(outcome)
     return outcomes
+
+
+# ---------------------------------------------------------------- once-only delivery
+
+#: A scheduled report is mailed at most once per brand-month; the record outlives the month.
+DELIVERY_MEMORY_SECONDS = 45 * 24 * 3600
+#: Concurrent on-demand requests for the same report share one generation.
+GENERATION_LOCK_SECONDS = 120
+
+
+class ReportInProgressError(PulseError):
+    """The same report is being generated by another request or run."""
+
+
+def deliver_scheduled(
+    services: Services,
+    brand: Brand,
+    month: Month,
+    renderer: ChromiumRenderer,
+    *,
+    now: datetime | None = None,
+    lambda_context: Any = None,
+) -> ReportOutcome:
+    """The monthly job for one brand: build, archive and mail, at most once per brand-month.
+
+    A duplicated or retried run returns the first run's outcome without
+    rendering or mailing again; a concurrent one raises :class:`ReportInProgressError`.
+    A failed run leaves no record, so a retry does the work.
+    """
+    try:
+        result = run_once(
+            _persistence(services),
+            {"job": "monthly", "brand": brand.id, "month": str(month)},
+            lambda: produce_report(services, brand, month, renderer, send=True, now=now).to_dict(),
+            expires_after_seconds=DELIVERY_MEMORY_SECONDS,
+            lambda_context=lambda_context,
+        )
+    except IdempotencyAlreadyInProgressError as exc:
+        raise ReportInProgressError(f"the {month} report of {brand.id} is already being sent") from exc
+    return ReportOutcome(**result)
+
+
+def generate_once(
+    services: Services,
+    brand: Brand,
+    month: Month,
+    renderer: ChromiumRenderer,
+    *,
+    send: bool = False,
+    now: datetime | None = None,
+) -> ReportOutcome:
+    """An on-demand (re)generation; two concurrent requests for one report never both write it."""
+    try:
+        result = run_once(
+            _persistence(services),
+            {"job": "generate", "brand": brand.id, "month": str(month), "send": send},
+            lambda: produce_report(services, brand, month, renderer, send=send, now=now).to_dict(),
+            expires_after_seconds=1,
+            lock_seconds=GENERATION_LOCK_SECONDS,
+        )
+    except IdempotencyAlreadyInProgressError as exc:
+        raise ReportInProgressError(
+            f"the {month} report of {brand.id} is being generated by another request: try again in a minute"
+        ) from exc
+    return ReportOutcome(**result)
+
+
+def _persistence(services: Services) -> BasePersistenceLayer:
+    assert services.persistence is not None
+    return services.persistence
+
+
+def due_brands(brands: Iterable[Brand], now: datetime, catch_up_hours: int = 24) -> list[tuple[Brand, Month]]:
+    """Brands whose monthly report is due at ``now``, with the month to report on.
+
+    A brand is due from its scheduled local time (``schedule.day`` at
+    ``schedule.hour``, in its own time zone) for ``catch_up_hours``, so an hourly
+    dispatcher that misses a tick still sends it; once-only delivery filters repeats.
+    """
+    due = []
+    for brand in brands:
+        local = now.astimezone(brand.tz)
+        scheduled = datetime(local.year, local.month, brand.schedule.day, brand.schedule.hour, tzinfo=brand.tz)
+        if scheduled <= local < scheduled + timedelta(hours=catch_up_hours):
+            due.append((brand, Month(local.year, local.month).previous()))
+    return due
+
+
+# ---------------------------------------------------------------- fan-out and jobs
+
+
+def monthly_jobs(services: Services, now: datetime, month: Month | None, brand_ids: list[str]) -> list[ReportJob]:
+    """The monthly run's units of work: the listed brands for ``month``, or every brand now due."""
+    if brand_ids or month is not None:
+        brands = [services.brands.get(b) for b in brand_ids] if brand_ids else list(services.brands)
+        targets = [(b, month or previous_month(now, b.tz)) for b in brands]
+    else:
+        targets = due_brands(services.brands, now)
+    return [ReportJob(kind="monthly", brand=b.id, month=str(m), send=True) for b, m in targets]
+
+
+def run_jobs(
+    services: Services, jobs: list[ReportJob], *, lambda_context: Any = None
+) -> list[ReportOutcome]:
+    """Run jobs here, one after the other, with one browser (when there is no queue)."""
+    outcomes = []
+    with ChromiumRenderer(services.settings.browser) as renderer:
+        for job in jobs:
+            try:
+                outcomes.append(run_job(services, job, renderer, lambda_context=lambda_context))
+            except Exception as exc:  # one brand's failure must not stop the others
+                logger.exception("report job failed", extra={"brand": job.brand, "month": job.month})
+                outcomes.append(ReportOutcome(job.brand, job.month, False, error=str(exc)))
+    return outcomes
+
+
+def job_key(job_id: str) -> str:
+    return f"jobs/{job_id}.json"
+
+
+def write_job_status(services: Services, job: ReportJob, status: str, outcome: dict[str, Any] | None = None) -> None:
+    if not job.job_id:
+        return
+    record = {
+        "job": job.job_id,
+        "brand": job.brand,
+        "month": job.month,
+        "status": status,
+        "updated_at": datetime.now(UTC).isoformat(),
+        "outcome": outcome,
+    }
+    services.store.put(job_key(job.job_id), json.dumps(record).encode("utf-8"), "application/json")
+
+
+def read_job_status(services: Services, job_id: str) -> dict[str, Any]:
+    if not re.fullmatch(r"[a-f0-9]{32}", job_id):
+        raise NotFoundError(f"no job {job_id!r}")
+    try:
+        status: dict[str, Any] = json.loads(services.store.get(job_key(job_id)))
+    except NotFoundError:
+        raise NotFoundError(f"no job {job_id!r}") from None
+    return status
+
+
+def queue_report(services: Services, brand: Brand, month: Month, *, send: bool) -> ReportJob:
+    """Queue an on-demand generation (on AWS, where it may take longer than API Gateway waits)."""
+    assert services.queue is not None
+    job = ReportJob(kind="generate", brand=brand.id, month=str(month), send=send, job_id=uuid.uuid4().hex)
+    write_job_status(services, job, "queued")
+    services.queue.enqueue([job])
+    return job
+
+
+def run_job(
+    services: Services, job: ReportJob, renderer: ChromiumRenderer, *, lambda_context: Any = None
+) -> ReportOutcome:
+    """Run one queued job (the worker function's unit of work), recording its status."""
+    brand = services.brands.get(job.brand)
+    month = Month.parse(job.month)
+    write_job_status(services, job, "running")
+    try:
+        if job.kind == "monthly":
+            outcome = deliver_scheduled(services, brand, month, renderer, lambda_context=lambda_context)
+        else:
+            outcome = generate_once(services, brand, month, renderer, send=job.send)
+    except Exception as exc:
+        write_job_status(services, job, "failed", {"error": str(exc)})
+        raise
+    write_job_status(services, job, "done", outcome.to_dict())
+    return outcome
 
 
 # ---------------------------------------------------------------- archive queries

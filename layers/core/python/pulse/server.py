@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -60,7 +61,12 @@ def make_server(host: str, port: int, handler: Handler) -> HTTPServer:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             event = to_event(self.command, self.path, dict(self.headers.items()), body)
-            result = handler(event, None)
+            try:
+                result = handler(event, None)
+            except Exception as exc:  # what API Gateway would answer for a crashed function
+                traceback.print_exc()
+                message = json.dumps({"error": "Internal Server Error", "message": str(exc)})
+                result = {"statusCode": 500, "headers": {"Content-Type": "application/json"}, "body": message}
             payload = result.get("body") or ""
             data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
             self.send_response(int(result.get("statusCode", 200)))

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         default=None, description="Base URL of the HTTP API, used for links in mails"
     )
     data_source: Literal["demo", "platforms"] = "demo"
+    state_dir: Path = Field(default=Path("out/state"), description="Local idempotency records and job status")
+    idempotency_table: str | None = Field(default=None, description="DynamoDB table for idempotency (AWS)")
+    report_queue_url: str | None = Field(default=None, description="SQS queue of report jobs (AWS fan-out)")
+    api_key: SecretStr | None = Field(default=None, description="Require this x-api-key on the local API")
+    mail_max_bytes: int = Field(
+        default=10_000_000, description="Largest email; a bigger PDF is linked instead of attached"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,9 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+import css_inline
+
+from pulse.exceptions import DeliveryError
 from pulse.render.html import render_mail_html, render_mail_text
 from pulse.render.i18n import gettext
 from pulse.render.viewmodel import ReportView
@@ -38,8 +41,39 @@ def build_report_email(
     charts_png: dict[str, bytes],
     link: str | None = None,
     now: datetime | None = None,
+    max_bytes: int | None = None,
 ) -> EmailMessage:
-    """The MIME message for ``view``; charts without a PNG are left out of the body."""
+    """The MIME message for ``view``; charts without a PNG are left out of the body.
+
+    When the message with the PDF attached would exceed ``max_bytes`` (mail
+    servers and SES v2 cap message size), the PDF is left out and the email
+    says where to get it instead; it needs ``link`` then.
+    """
+    message = _build(view, sender, recipients, pdf, charts_png, link, now, attach=True)
+    if max_bytes is None or len(message.as_bytes()) <= max_bytes:
+        return message
+    if not link:
+        raise DeliveryError(
+            f"the report email would be {len(message.as_bytes()):,} bytes (limit {max_bytes:,}) and there is "
+            "no link to offer instead: set PULSE_PUBLIC_BASE_URL or raise PULSE_MAIL_MAX_BYTES"
+        )
+    message = _build(view, sender, recipients, pdf, charts_png, link, now, attach=False)
+    if len(message.as_bytes()) > max_bytes:
+        raise DeliveryError(f"the report email is {len(message.as_bytes()):,} bytes even without the PDF")
+    return message
+
+
+def _build(
+    view: ReportView,
+    sender: str,
+    recipients: list[str],
+    pdf: bytes,
+    charts_png: dict[str, bytes],
+    link: str | None,
+    now: datetime | None,
+    *,
+    attach: bool,
+) -> EmailMessage:
     subject = subject_of(view)
     msg = EmailMessage()
     msg["Subject"] = subject
@@ -56,8 +90,9 @@ def build_report_email(
     shown = [c for c in view.charts if c.id in charts_png]
     mail_view = _with_charts(view, shown)
 
-    msg.set_content(render_mail_text(mail_view, link), subtype="plain", charset="utf-8")
-    msg.add_alternative(render_mail_html(mail_view, subject, cids, link), subtype="html", charset="utf-8")
+    msg.set_content(render_mail_text(mail_view, link, attached=attach), subtype="plain", charset="utf-8")
+    html = css_inline.inline(render_mail_html(mail_view, subject, cids, link, attached=attach))
+    msg.add_alternative(html, subtype="html", charset="utf-8")
     html_part = msg.get_payload()[1]  # type: ignore[index]
     for chart in shown:
         html_part.add_related(
@@ -68,8 +103,9 @@ def build_report_email(
             filename=f"{chart.id}.png",
             disposition="inline",
         )
-    filename = f"{view.brand_id}-{view.month}.pdf"
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    if attach:
+        filename = f"{view.brand_id}-{view.month}.pdf"
+        msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return msg
 
 

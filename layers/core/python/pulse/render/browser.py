@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
 
 #: CSS pixel width of an A4 page at 96 dpi minus margins: charts are laid out at print size.
 PRINT_WIDTH = 760
-CHART_PNG = {"width": 900, "height": 380, "scale": 2}
+CHART_PNG = {"width": 800, "height": 340, "scale": 1.5}
 
 
 def find_browser(explicit: str | None = None) -> str:

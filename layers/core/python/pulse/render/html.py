@@ -62,12 +62,14 @@ def render_html(view: ReportView) -> str:
     return template.render(r=view, plotly_js=plotly_js(), charts_json=charts_json(view))
 
 
-def render_mail_html(view: ReportView, subject: str, cids: dict[str, str], link: str | None) -> str:
+def render_mail_html(
+    view: ReportView, subject: str, cids: dict[str, str], link: str | None, *, attached: bool = True
+) -> str:
+    """The email's HTML (its <style> is inlined into attributes by the caller)."""
     template = environment(view.lang).get_template("mail.html.j2")
-    return template.render(r=view, subject=subject, cids=cids, link=link)
+    return template.render(r=view, subject=subject, cids=cids, link=link, attached=attached)
 
 
-def render_mail_text(view: ReportView, link: str | None) -> str:
-    env = environment(view.lang)
-    template = env.get_template("mail.txt.j2")
-    return template.render(r=view, link=link)
+def render_mail_text(view: ReportView, link: str | None, *, attached: bool = True) -> str:
+    template = environment(view.lang).get_template("mail.txt.j2")
+    return template.render(r=view, link=link, attached=attached)

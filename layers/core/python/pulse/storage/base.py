@@ -57,5 +57,9 @@ class ObjectStore(ABC):
     def delete(self, key: str) -> None: ...
 
     @abstractmethod
+    def copy(self, source: str, target: str) -> None:
+        """Copy ``source`` to ``target`` inside the store (server-side in S3)."""
+
+    @abstractmethod
     def link(self, key: str, expires_in: int = 3600) -> str:
         """A URL a person can open: a file:// path locally, a presigned URL in S3."""

@@ -60,5 +60,8 @@ class LocalStore(ObjectStore):
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
+    def copy(self, source: str, target: str) -> None:
+        self.put(target, self.get(source))
+
     def link(self, key: str, expires_in: int = 3600) -> str:
         return self.path(key).as_uri()

@@ -79,6 +79,21 @@ class S3Store(ObjectStore):
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
+    def copy(self, source: str, target: str) -> None:
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(source))
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._key(target),
+                CopySource={"Bucket": self.bucket, "Key": self._key(source)},
+                ContentType=head.get("ContentType", "application/octet-stream"),
+                MetadataDirective="REPLACE",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                raise NotFoundError(f"{source} is not in the archive {self.location}") from None
+            raise StorageError(f"cannot copy {source} to {target} in {self.location}: {exc}") from exc
+
     def link(self, key: str, expires_in: int = 3600) -> str:
         url: str = self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in

@@ -1,0 +1,55 @@
+"""Report worker (SQS -> this function): one brand's report per message.
+
+Each message is a :class:`pulse.jobs.ReportJob`. Failures are reported per
+message (partial batch response), so SQS retries only those; after the
+queue's ``maxReceiveCount`` a message lands in the dead-letter queue, whose
+depth raises an alarm. Monthly jobs are mailed at most once per brand-month.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pulse.jobs import parse_report_job
+from pulse.pipeline import Services, run_job
+from pulse.render.browser import ChromiumRenderer
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS)
+_state: dict[str, Any] = {}
+
+
+def services() -> Services:
+    if "services" not in _state:
+        _state["services"] = Services.from_settings()
+    svc: Services = _state["services"]
+    return svc
+
+
+def renderer() -> ChromiumRenderer:
+    if "renderer" not in _state:
+        _state["renderer"] = ChromiumRenderer(services().settings.browser)
+    r: ChromiumRenderer = _state["renderer"]
+    return r
+
+
+def _context() -> Any:
+    return _state.get("context")
+
+
+def record_handler(record: SQSRecord) -> dict[str, Any]:
+    job = parse_report_job(record.body)
+    outcome = run_job(services(), job, renderer(), lambda_context=_context())
+    logger.info("report job done", extra={"brand": job.brand, "month": job.month, "kind": job.kind})
+    return outcome.to_dict()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    _state["context"] = context
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,163 @@
+"""Idempotency for the jobs that must happen once: Powertools' utility, two persistence layers.
+
+On AWS the records live in DynamoDB (Powertools' ``DynamoDBPersistenceLayer``);
+locally in a directory of JSON files with the same semantics
+(:class:`LocalPersistenceLayer`): a record is created only if none exists, or
+if the existing one has expired, under a file lock, so a duplicated or
+concurrent run sees "already done" or "in progress" instead of doing the work
+twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.utilities.idempotency import (
+    BasePersistenceLayer,
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyItemAlreadyExistsError,
+    IdempotencyItemNotFoundError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+
+from pulse.settings import Settings
+
+T = TypeVar("T")
+
+
+class LocalPersistenceLayer(BasePersistenceLayer):
+    """Idempotency records as JSON files in a directory (one per key), guarded by a lock file."""
+
+    def __init__(self, directory: str | Path) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{hashlib.sha256(key.encode()).hexdigest()}.json"
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _read(self, key: str) -> DataRecord | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        item = json.loads(path.read_text(encoding="utf-8"))
+        return DataRecord(
+            idempotency_key=item["idempotency_key"],
+            status=item["status"],
+            expiry_timestamp=item.get("expiry_timestamp"),
+            in_progress_expiry_timestamp=item.get("in_progress_expiry_timestamp"),
+            response_data=item.get("response_data", ""),
+            payload_hash=item.get("payload_hash", ""),
+        )
+
+    def _write(self, record: DataRecord) -> None:
+        path = self._path(record.idempotency_key)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(
+            json.dumps(
+                {
+                    "idempotency_key": record.idempotency_key,
+                    "status": record.status,
+                    "expiry_timestamp": record.expiry_timestamp,
+                    "in_progress_expiry_timestamp": record.in_progress_expiry_timestamp,
+                    "response_data": record.response_data,
+                    "payload_hash": record.payload_hash,
+                }
+            ),
+            encoding="utf-8",
+        )
+        os.replace(tmp, path)
+
+    def _get_record(self, idempotency_key: str) -> DataRecord:
+        with self._locked():
+            record = self._read(idempotency_key)
+        if record is None:
+            raise IdempotencyItemNotFoundError
+        return record
+
+    def _put_record(self, data_record: DataRecord) -> None:
+        with self._locked():
+            existing = self._read(data_record.idempotency_key)
+            now = time.time()
+            if existing is not None:
+                expired = bool(existing.expiry_timestamp and now > existing.expiry_timestamp)
+                stale_lock = (
+                    existing.status == "INPROGRESS"
+                    and existing.in_progress_expiry_timestamp is not None
+                    and now * 1000 > existing.in_progress_expiry_timestamp
+                )
+                if not (expired or stale_lock):
+                    raise IdempotencyItemAlreadyExistsError(old_data_record=existing)
+            self._write(data_record)
+
+    def _update_record(self, data_record: DataRecord) -> None:
+        with self._locked():
+            self._write(data_record)
+
+    def _delete_record(self, data_record: DataRecord) -> None:
+        with self._locked():
+            self._path(data_record.idempotency_key).unlink(missing_ok=True)
+
+
+def make_persistence(settings: Settings, *, dynamodb_client: Any = None) -> BasePersistenceLayer:
+    """DynamoDB when ``PULSE_IDEMPOTENCY_TABLE`` is set, else a local directory."""
+    if settings.idempotency_table:
+        return DynamoDBPersistenceLayer(table_name=settings.idempotency_table, boto3_client=dynamodb_client)
+    return LocalPersistenceLayer(settings.state_dir / "idempotency")
+
+
+def run_once(
+    persistence: BasePersistenceLayer,
+    key: dict[str, Any],
+    work: Callable[[], dict[str, Any]],
+    *,
+    expires_after_seconds: int,
+    lock_seconds: int = 900,
+    lambda_context: Any = None,
+) -> dict[str, Any]:
+    """Run ``work`` once per ``key``: a repeat returns the first result; a concurrent one raises.
+
+    Raises ``IdempotencyAlreadyInProgressError`` while another run with the same key is in
+    progress. If ``work`` raises, the record is removed so a later retry runs again. A run
+    that dies without raising (a Lambda timeout, a killed process) holds the key for the
+    rest of its Lambda time, or ``lock_seconds`` outside Lambda, then others may run.
+    """
+    config = IdempotencyConfig(expires_after_seconds=expires_after_seconds, use_local_cache=False)
+    config.register_lambda_context(lambda_context or _LockWindow(lock_seconds))
+
+    @idempotent_function(data_keyword_argument="job", persistence_store=persistence, config=config)
+    def _run(job: dict[str, Any]) -> dict[str, Any]:
+        return work()
+
+    return _run(job=key)
+
+
+class _LockWindow:
+    """Stands in for a Lambda context outside Lambda: how long an in-progress record holds."""
+
+    def __init__(self, seconds: int) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
