@@ -31,7 +31,7 @@ ACTIONS_WITHOUT_RESOURCES = {
     "xray:PutTelemetryRecords",
 }
 S3_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
-ARCHIVE_PREFIXES = {"lake", "raw", "state", "reports"}
+ARCHIVE_PREFIXES = {"lake", "raw", "state", "reports", "jobs", "staging"}
 
 
 @pytest.fixture(scope="module")
@@ -201,31 +201,48 @@ def test_s3_object_access_is_scoped_to_archive_prefixes(template: dict[str, Any]
 def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, Any]) -> None:
     fetch = allowed(function_named(template, "fetch"))
     monthly = allowed(function_named(template, "monthly"))
+    worker = allowed(function_named(template, "worker"))
     api = allowed(function_named(template, "api"))
 
     lake = "${ArchiveBucket.Arn}/lake/*"
     reports = "${ArchiveBucket.Arn}/reports/*"
+    jobs = "${ArchiveBucket.Arn}/jobs/*"
+    staging = "${ArchiveBucket.Arn}/staging/*"
     assert {lake, "${ArchiveBucket.Arn}/raw/*", "${ArchiveBucket.Arn}/state/*"} <= fetch["s3:PutObject"]
     assert reports not in fetch["s3:PutObject"] | fetch["s3:GetObject"]
     assert fetch["secretsmanager:GetSecretValue"] == {
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:community-pulse/*"
     }
 
-    for reporter in (monthly, api):
-        assert lake in reporter["s3:GetObject"]
-        assert lake not in reporter["s3:PutObject"]  # only the fetch writes the lake
-        assert reports in reporter["s3:PutObject"]
-        assert "secretsmanager:GetSecretValue" not in reporter
+    # The dispatcher only queues jobs.
+    assert monthly == {"sqs:SendMessage": {"ReportQueue.Arn"}}
 
-    # The monthly job and the API (POST /reports with "send": true) mail, only as the
-    # configured SES identity; the fetch never mails.
-    assert not any(a.startswith("ses:") for a in fetch)
+    # The worker renders: reads the lake, stages then writes reports, records jobs and once-only keys.
+    assert lake in worker["s3:GetObject"] and lake not in worker["s3:PutObject"]
+    assert {reports, jobs, staging} <= worker["s3:PutObject"]
+    assert worker["s3:DeleteObject"] == {staging}, "only staging leftovers are ever deleted"
+    assert {a for a in worker if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+    assert all(r == {"IdempotencyTable.Arn"} for a, r in worker.items() if a.startswith("dynamodb:"))
+
+    # The API answers from the archive or queues work: no lake, no report writes, no mail.
+    assert api["s3:GetObject"] == {reports, jobs} and api["s3:PutObject"] == {jobs}
+    assert api["sqs:SendMessage"] == {"ReportQueue.Arn"}
+    for reader in (monthly, api, worker):
+        assert "secretsmanager:GetSecretValue" not in reader
+
+    # Only the worker mails, only as the configured SES identity.
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
-    for mailer in (monthly, api):
-        assert {a for a in mailer if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
-        for action in ("ses:SendEmail", "ses:SendRawEmail"):
-            assert identity in mailer[action]
-            assert all(":ses:" in r and "*" not in r for r in mailer[action])
+    for name, grants in (("fetch", fetch), ("monthly", monthly), ("api", api)):
+        assert not any(a.startswith("ses:") for a in grants), name
+    assert {a for a in worker if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
+    for action in ("ses:SendEmail", "ses:SendRawEmail"):
+        assert identity in worker[action]
+        assert all(":ses:" in r and "*" not in r for r in worker[action])
 
 
 def test_comprehend_is_granted_only_when_it_is_the_sentiment_backend(template: dict[str, Any]) -> None:
@@ -253,7 +270,7 @@ def test_every_function_runs_a_handler_that_exists(template: dict[str, Any]) -> 
         tree = ast.parse(path.read_text(), filename=str(path))
         defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         assert handler in defined, f"{name}: {path} defines no {handler}()"
-    assert commands == {f"functions/{n}/app.lambda_handler" for n in ("fetch", "monthly", "api")}
+    assert commands == {f"functions/{n}/app.lambda_handler" for n in ("fetch", "monthly", "worker", "api")}
 
 
 def test_functions_share_one_image_whose_dockerfile_exists(template: dict[str, Any]) -> None:
@@ -294,7 +311,7 @@ def test_environment_variables_are_settings_the_code_reads(template: dict[str, A
     assert pulse_vars <= known, pulse_vars - known
     assert variables["PULSE_ARCHIVE"] == {"Fn::Sub": "s3://${ArchiveBucket}"}
     assert {"POWERTOOLS_SERVICE_NAME", "LOG_LEVEL"} <= set(variables)
-    for mailer in ("monthly", "api"):
+    for mailer in ("worker",):
         env = function_named(template, mailer)["Properties"]["Environment"]["Variables"]
         assert env["PULSE_MAIL_TRANSPORT"] == "ses"
         assert env["PULSE_MAIL_FROM"] == {"Ref": "MailFrom"}
@@ -332,7 +349,8 @@ def test_schedules_send_the_job_their_handler_expects_in_a_time_zone(template: d
         assert zone == {"Ref": "ScheduleTimezone"}
         expressions[job] = template["Parameters"][props["ScheduleExpression"]["Ref"]]["Default"]
     assert template["Parameters"]["ScheduleTimezone"]["Default"] == "Europe/Paris"
-    assert expressions == {"fetch": "cron(0 5 * * ? *)", "monthly": "cron(0 8 2 * ? *)"}
+    # The dispatcher runs hourly; each brand's report goes out at its own local time (brands file).
+    assert expressions == {"fetch": "cron(0 5 * * ? *)", "monthly": "cron(0 * * * ? *)"}
 
 
 def test_scheduled_failures_end_in_a_dead_letter_queue_that_raises_an_alarm(
@@ -343,12 +361,10 @@ def test_scheduled_failures_end_in_a_dead_letter_queue_that_raises_an_alarm(
         assert props["DeadLetterConfig"] == {"Arn": queue}, job
         on_failure = function["Properties"]["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
         assert on_failure == {"Type": "SQS", "Destination": queue}, job
-    # A retried monthly run would mail again the brands that had succeeded.
-    monthly, _ = schedules(template)["monthly"]
-    assert monthly["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
     alarms = resources_of(template, "AWS::CloudWatch::Alarm").values()
     watched = {json.dumps(d["Value"], sort_keys=True) for a in alarms for d in a["Properties"]["Dimensions"]}
     assert json.dumps({"Fn::GetAtt": ["FailedJobsQueue", "QueueName"]}, sort_keys=True) in watched
+    assert json.dumps({"Fn::GetAtt": ["ReportDeadLetterQueue", "QueueName"]}, sort_keys=True) in watched
     for name in functions(template):
         assert json.dumps({"Ref": name}) in watched, f"no error alarm on {name}"
 
@@ -374,6 +390,7 @@ def test_http_api_routes_are_all_iam_authorised(template: dict[str, Any]) -> Non
         "GET /reports/{brand}/{month}",
         "GET /reports/{brand}/{month}/{file}",
         "GET /brands/{brand}/reports",
+        "GET /jobs/{job}",
     }
 
 
@@ -381,3 +398,20 @@ def test_outputs_name_the_api_url_and_the_bucket(template: dict[str, Any]) -> No
     outputs = template["Outputs"]
     assert text_of(outputs["ApiUrl"]["Value"]).startswith("https://${HttpApi}.execute-api.")
     assert outputs["ArchiveBucketName"]["Value"] == {"Ref": "ArchiveBucket"}
+
+
+# ------------------------------------------------------------------ fan-out
+
+
+def test_reports_fan_out_one_brand_per_message_with_a_dead_letter_queue(template: dict[str, Any]) -> None:
+    queue = template["Resources"]["ReportQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["ReportDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 3
+    worker = function_named(template, "worker")
+    (event,) = worker["Properties"]["Events"].values()
+    assert event["Type"] == "SQS" and event["Properties"]["BatchSize"] == 1
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["Properties"]["Timeout"]
+    table = template["Resources"]["IdempotencyTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
