@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -405,3 +405,337 @@ def archived(store: Any, prefix: str) -> list[dict[str, Any]]:
     from pulse.connectors.archive import read_archived
 
     return [read_archived(store, o.key) | {"key": o.key} for o in store.list(prefix)]
+
+
+# ================================================================= Meta Graph API (Facebook Pages, Instagram)
+
+
+class FakeGraph(FakeApi):
+    """``/{page}``, ``/{page}/published_posts``, ``/{ig}``, ``/{ig}/media``, insights, comments.
+
+    ``paging.next`` links carry ``access_token`` like the real API's do.
+    """
+
+    def __init__(self, token: str = "EAAB-page-token-456", page_size: int = 2) -> None:
+        super().__init__(token=token)
+        self.page_size = page_size
+        self.page_id, self.ig_id = "104000000000001", "17841400000000001"
+        self.refuse_post_insights = False
+        self.posts = [self.fb_post(i, NOW - timedelta(days=4 - i, hours=3)) for i in range(4)]
+        self.comments = {self.posts[-1]["id"]: [
+            {"id": f"{self.posts[-1]['id']}_901", "message": "Livrez-vous à Lyon ?", "created_time": self.t(NOW - timedelta(hours=2)),
+             "from": {"id": "5550001", "name": "Camille R."}},
+            {"id": f"{self.posts[-1]['id']}_902", "message": "Oui, partout en France !", "created_time": self.t(NOW - timedelta(hours=1)),
+             "from": {"id": self.page_id, "name": "Maison Lumière"}, "parent": {"id": f"{self.posts[-1]['id']}_901"}},
+            {"id": f"{self.posts[-1]['id']}_903", "message": "Top", "created_time": self.t(NOW - timedelta(minutes=30))},
+        ]}  # fmt: skip
+        self.media = [self.ig_media(i, NOW - timedelta(days=3 - i)) for i in range(3)]
+        self.ig_comments = {self.media[-1]["id"]: [
+            {"id": "18000000000000001", "text": "Magnifique 😍", "timestamp": self.t(NOW - timedelta(hours=3)), "username": "lea.b",
+             "from": {"id": "1789001", "username": "lea.b"},
+             "replies": {"data": [{"id": "18000000000000002", "text": "Merci Léa !", "timestamp": self.t(NOW - timedelta(hours=2)),
+                                   "username": "maison.lumiere", "from": {"id": self.ig_id, "username": "maison.lumiere"}}]}},
+        ]}  # fmt: skip
+        self.route(r"/v24\.0/(\d+)", self.node)
+        self.route(r"/v24\.0/(\d+)/published_posts", self.published_posts)
+        self.route(r"/v24\.0/(\d+)/media", self.media_edge)
+        self.route(r"/v24\.0/(\d+)/insights", self.media_insights)
+        self.route(r"/v24\.0/([\d_]+)/comments", self.comments_edge)
+
+    def authorized(self, request: Request) -> bool:
+        return (
+            request.headers.get("authorization") == f"Bearer {self.token}"
+            or request.arg("access_token") == self.token
+        )
+
+    @staticmethod
+    def t(at: datetime) -> str:
+        return at.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+    def fb_post(self, i: int, at: datetime) -> dict[str, Any]:
+        pid = f"{self.page_id}_{1220 + i}"
+        return {"id": pid, "created_time": self.t(at), "message": f"Post Facebook {i}", "permalink_url": f"https://www.facebook.com/{pid}",
+                "shares": {"count": i}, "comments": {"data": [], "summary": {"order": "ranked", "total_count": 3 if i == 3 else 0, "can_comment": True}},
+                "reactions": {"data": [], "summary": {"total_count": 40 + i, "viewer_reaction": "NONE"}},
+                "_insights": {"post_media_view": 2000 + i, "post_total_media_view_unique": 1500 + i, "post_clicks": 30 + i}}  # fmt: skip
+
+    def ig_media(self, i: int, at: datetime) -> dict[str, Any]:
+        return {"id": f"1790000000000000{i}", "caption": f"Instagram {i} #lumiere", "timestamp": self.t(at), "media_type": "IMAGE",
+                "media_product_type": "FEED", "like_count": 100 + i, "comments_count": 1 if i == 2 else 0,
+                "permalink": f"https://www.instagram.com/p/abc{i}/",
+                "_insights": {"views": 3000 + i, "reach": 2100 + i, "likes": 100 + i, "comments": 1 if i == 2 else 0, "shares": 5, "saved": 9}}  # fmt: skip
+
+    def page_of(self, request: Request, items: list[dict[str, Any]], path: str) -> dict[str, Any]:
+        offset = int(request.arg("after") or 0)
+        page = items[offset : offset + self.page_size]
+        doc: dict[str, Any] = {
+            "data": page,
+            "paging": {"cursors": {"before": str(offset), "after": str(offset + len(page))}},
+        }
+        if offset + self.page_size < len(items):
+            query = {k: v[0] for k, v in request.query.items() if k != "after"}
+            query.update(after=str(offset + self.page_size), access_token=self.token)
+            from urllib.parse import urlencode
+
+            doc["paging"]["next"] = f"{self.url}{path}?{urlencode(query)}"
+        return doc
+
+    def node(self, request: Request, node_id: str) -> Answer:
+        if node_id == self.page_id:
+            return json_answer({"id": self.page_id, "name": "Maison Lumière", "followers_count": 42107})
+        if node_id == self.ig_id:
+            return json_answer({"id": self.ig_id, "username": "maison.lumiere", "followers_count": 31245})
+        return json_answer(
+            {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}},
+            400,
+        )
+
+    def published_posts(self, request: Request, page_id: str) -> Answer:
+        fields = request.arg("fields") or ""
+        if "insights" in fields and self.refuse_post_insights:
+            return json_answer({"error": {"message": "(#100) The value must be a valid insights metric", "type": "OAuthException",
+                                          "code": 100, "fbtrace_id": "A1"}}, 400)  # fmt: skip
+        since = int(request.arg("since") or 0)
+        items = [p for p in sorted(self.posts, key=lambda p: p["created_time"], reverse=True)
+                 if datetime.strptime(p["created_time"], "%Y-%m-%dT%H:%M:%S%z").timestamp() >= since]  # fmt: skip
+        shaped = []
+        for post in items:
+            out = {k: v for k, v in post.items() if not k.startswith("_")}
+            if "insights" in fields:
+                out["insights"] = {"data": [{"name": k, "period": "lifetime", "values": [{"value": v}], "title": k,
+                                             "id": f"{post['id']}/insights/{k}/lifetime"} for k, v in post["_insights"].items()]}  # fmt: skip
+            shaped.append(out)
+        return json_answer(self.page_of(request, shaped, request.path))
+
+    def media_edge(self, request: Request, ig_id: str) -> Answer:
+        items = [
+            {k: v for k, v in m.items() if not k.startswith("_")}
+            for m in sorted(self.media, key=lambda m: m["timestamp"], reverse=True)
+        ]
+        return json_answer(self.page_of(request, items, request.path))
+
+    def media_insights(self, request: Request, media_id: str) -> Answer:
+        media = next((m for m in self.media if m["id"] == media_id), None)
+        if media is None:
+            return json_answer({"error": {"message": "Unsupported get request.", "code": 100}}, 400)
+        wanted = (request.arg("metric") or "").split(",")
+        return json_answer({"data": [{"name": k, "period": "lifetime", "values": [{"value": v}], "title": k,
+                                      "id": f"{media_id}/insights/{k}/lifetime"} for k, v in media["_insights"].items() if k in wanted]})  # fmt: skip
+
+    def comments_edge(self, request: Request, object_id: str) -> Answer:
+        items = self.comments.get(object_id) or self.ig_comments.get(object_id) or []
+        return json_answer(self.page_of(request, items, request.path))
+
+
+# ================================================================= LinkedIn
+
+
+class FakeLinkedIn(FakeApi):
+    ORG = "urn:li:organization:7734"
+
+    def __init__(self, token: str = "li-token-789xyz", page_size: int = 50) -> None:
+        super().__init__(token=token)
+        self.posts = [{"id": f"urn:li:share:70000000000000000{i}" if i % 2 else f"urn:li:ugcPost:70000000000000000{i}",
+                       "author": self.ORG, "commentary": f"LinkedIn post {i}", "visibility": "PUBLIC", "lifecycleState": "PUBLISHED",
+                       "createdAt": int((NOW - timedelta(days=3 - i)).timestamp() * 1000),
+                       "publishedAt": int((NOW - timedelta(days=3 - i)).timestamp() * 1000)} for i in range(3)]  # fmt: skip
+        post = self.posts[-1]["id"]
+        self.comments = {post: [
+            {"id": "7100000000000000001", "commentUrn": f"urn:li:comment:({post},7100000000000000001)", "actor": "urn:li:person:abc123",
+             "message": {"text": "Great news!"}, "created": {"time": int((NOW - timedelta(hours=5)).timestamp() * 1000), "actor": "urn:li:person:abc123"}, "object": post},
+            {"id": "7100000000000000002", "commentUrn": f"urn:li:comment:({post},7100000000000000002)", "actor": self.ORG,
+             "message": {"text": "Thank you!"}, "created": {"time": int((NOW - timedelta(hours=4)).timestamp() * 1000), "actor": self.ORG},
+             "parentComment": f"urn:li:comment:({post},7100000000000000001)", "object": post},
+        ]}  # fmt: skip
+        self.route(r"/rest/networkSizes/(.+)", self.network_size)
+        self.route(r"/rest/posts", self.posts_finder)
+        self.route(r"/rest/organizationalEntityShareStatistics", self.statistics)
+        self.route(r"/rest/socialActions/(.+)/comments", self.social_comments)
+
+    def answer(self, request: Request) -> Answer:
+        if (
+            request.headers.get("linkedin-version") is None
+            or request.headers.get("x-restli-protocol-version") != "2.0.0"
+        ):
+            return json_answer(
+                {"status": 426, "code": "NONEXISTENT_VERSION", "message": "Requested version is not active"},
+                426,
+            )
+        return super().answer(request)
+
+    def network_size(self, request: Request, urn: str) -> Answer:
+        return json_answer({"firstDegreeSize": 9120})
+
+    def posts_finder(self, request: Request) -> Answer:
+        start, size = int(request.arg("start") or 0), int(request.arg("count") or 10)
+        items = sorted(self.posts, key=lambda p: p["createdAt"], reverse=True)
+        return json_answer(
+            {"paging": {"start": start, "count": size, "links": []}, "elements": items[start : start + size]}
+        )
+
+    def statistics(self, request: Request) -> Answer:
+        import re as _re
+
+        raw = " ".join(request.query.get("shares", []) + request.query.get("ugcPosts", []))
+        urns = _re.findall(r"urn:li:(?:share|ugcPost):\d+", raw)
+        elements = []
+        order = [p["id"] for p in self.posts]
+        for urn in urns:
+            n = order.index(urn)
+            key = "share" if ":share:" in urn else "ugcPost"
+            elements.append({key: urn, "organizationalEntity": self.ORG, "totalShareStatistics": {
+                "uniqueImpressionsCount": 800 + n, "shareCount": 4, "engagement": 0.05, "clickCount": 25, "likeCount": 60,
+                "impressionCount": 1200 + n, "commentCount": 2 if urn == self.posts[-1]["id"] else 0}})  # fmt: skip
+        return json_answer({"paging": {"count": 10, "start": 0, "links": []}, "elements": elements})
+
+    def social_comments(self, request: Request, urn: str) -> Answer:
+        return json_answer(
+            {
+                "paging": {"start": 0, "count": 100, "total": 2},
+                "elements": self.comments.get(unquote(urn), []),
+            }
+        )
+
+
+# ================================================================= YouTube
+
+
+class FakeYouTube(FakeApi):
+    CHANNEL = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+
+    def __init__(self, token: str = "ya29.youtube-token", page_size: int = 2) -> None:
+        super().__init__(token=token)
+        self.page_size = page_size
+        self.videos = [{"id": f"vid{i}abcdEF", "publishedAt": iso(NOW - timedelta(days=4 - i)), "title": f"Vidéo {i}",
+                        "viewCount": str(500 + i), "likeCount": str(40 + i), "commentCount": "2" if i == 3 else "0"} for i in range(4)]  # fmt: skip
+        video = self.videos[-1]["id"]
+        self.threads = [{"kind": "youtube#commentThread", "id": "Ugz1", "snippet": {"channelId": self.CHANNEL, "videoId": video,
+                         "topLevelComment": {"kind": "youtube#comment", "id": "Ugz1", "snippet": {
+                             "authorDisplayName": "@fan", "authorChannelId": {"value": "UCfan"}, "textOriginal": "Super vidéo",
+                             "textDisplay": "Super vidéo", "videoId": video, "publishedAt": iso(NOW - timedelta(hours=6)),
+                             "updatedAt": iso(NOW - timedelta(hours=6)), "likeCount": 1}},
+                         "totalReplyCount": 1, "canReply": True, "isPublic": True},
+                         "replies": {"comments": [{"kind": "youtube#comment", "id": "Ugz1.r1", "snippet": {
+                             "authorDisplayName": "@brand", "authorChannelId": {"value": self.CHANNEL}, "textOriginal": "Merci !",
+                             "videoId": video, "parentId": "Ugz1", "publishedAt": iso(NOW - timedelta(hours=5)),
+                             "updatedAt": iso(NOW - timedelta(hours=5))}}]}}]  # fmt: skip
+        self.analytics_status = 200
+        self.route(r"/youtube/v3/channels", self.channels)
+        self.route(r"/youtube/v3/playlistItems", self.playlist_items)
+        self.route(r"/youtube/v3/videos", self.videos_list)
+        self.route(r"/youtube/v3/commentThreads", self.comment_threads)
+        self.route(r"/v2/reports", self.reports)
+
+    def channels(self, request: Request) -> Answer:
+        return json_answer({"kind": "youtube#channelListResponse", "items": [{"id": self.CHANNEL, "contentDetails": {
+            "relatedPlaylists": {"likes": "", "uploads": "UU" + self.CHANNEL[2:]}}, "statistics": {
+            "viewCount": "123456", "subscriberCount": "12030", "hiddenSubscriberCount": False, "videoCount": "4"}}]})  # fmt: skip
+
+    def playlist_items(self, request: Request) -> Answer:
+        offset = int((request.arg("pageToken") or "T0")[1:])
+        items = sorted(self.videos, key=lambda v: v["publishedAt"], reverse=True)
+        page = items[offset : offset + self.page_size]
+        doc: dict[str, Any] = {"items": [{"kind": "youtube#playlistItem", "id": f"pl{v['id']}", "contentDetails": {
+            "videoId": v["id"], "videoPublishedAt": v["publishedAt"]}} for v in page],
+            "pageInfo": {"totalResults": len(items), "resultsPerPage": self.page_size}}  # fmt: skip
+        if offset + self.page_size < len(items):
+            doc["nextPageToken"] = f"T{offset + self.page_size}"
+        return json_answer(doc)
+
+    def videos_list(self, request: Request) -> Answer:
+        ids = (request.arg("id") or "").split(",")
+        return json_answer({"items": [{"id": v["id"], "snippet": {"publishedAt": v["publishedAt"], "channelId": self.CHANNEL,
+                                       "title": v["title"]}, "statistics": {"viewCount": v["viewCount"], "likeCount": v["likeCount"],
+                                       "favoriteCount": "0", "commentCount": v["commentCount"]}} for v in self.videos if v["id"] in ids]})  # fmt: skip
+
+    def comment_threads(self, request: Request) -> Answer:
+        return json_answer({"kind": "youtube#commentThreadListResponse", "items": self.threads})
+
+    def reports(self, request: Request) -> Answer:
+        if self.analytics_status != 200:
+            return json_answer(
+                {"error": {"code": self.analytics_status, "message": "Forbidden"}}, self.analytics_status
+            )
+        ids = (request.arg("filters") or "").removeprefix("video==").split(",")
+        headers = [{"name": "video", "columnType": "DIMENSION", "dataType": "STRING"}] + [
+            {"name": m, "columnType": "METRIC", "dataType": "INTEGER"}
+            for m in (request.arg("metrics") or "").split(",")
+        ]
+        return json_answer({"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers,
+                            "rows": [[i, 500, 40, 0, 6] for i in ids]})  # fmt: skip
+
+
+# ================================================================= Bluesky
+
+
+class FakeBluesky(FakeApi):
+    DID = "did:plc:z72i7hdynmk6r22z27h6tvur"
+
+    def __init__(self, page_size: int = 2) -> None:
+        super().__init__(token=None)
+        self.page_size = page_size
+        self.handle = "cafeboreal.bsky.social"
+        author = {"did": self.DID, "handle": self.handle, "displayName": "Café Boréal"}
+        fan = {"did": "did:plc:fan0000000000000000000", "handle": "lea.bsky.social"}
+        self.feed = [
+            self.post(
+                author, f"3kpost{i}", NOW - timedelta(days=3 - i), f"Bluesky {i}", replies=1 if i == 2 else 0
+            )
+            for i in range(3)
+        ]
+        root = self.feed[-1]["post"]["uri"]
+        self.feed.append({"post": self.post(fan, "3krepost", NOW - timedelta(hours=1), "repost me")["post"],
+                          "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": author}})  # fmt: skip
+        fan_reply = self.post(fan, "3kreply1", NOW - timedelta(hours=4), "On adore !", parent=root)["post"]
+        brand_reply = self.post(
+            author, "3kreply2", NOW - timedelta(hours=3), "Merci 💙", parent=fan_reply["uri"], root=root
+        )["post"]
+        self.feed.append({"post": brand_reply})
+        self.threads = {root: {"$type": "app.bsky.feed.defs#threadViewPost", "post": self.feed[2]["post"], "replies": [
+            {"$type": "app.bsky.feed.defs#threadViewPost", "post": fan_reply, "replies": [
+                {"$type": "app.bsky.feed.defs#threadViewPost", "post": brand_reply, "replies": []}]}]}}  # fmt: skip
+        self.route(r"/xrpc/app\.bsky\.actor\.getProfile", self.profile)
+        self.route(r"/xrpc/app\.bsky\.feed\.getAuthorFeed", self.author_feed)
+        self.route(r"/xrpc/app\.bsky\.feed\.getPostThread", self.post_thread)
+
+    def post(self, author: dict[str, Any], rkey: str, at: datetime, text: str, *, replies: int = 0,
+             parent: str | None = None, root: str | None = None) -> dict[str, Any]:  # fmt: skip
+        uri = f"at://{author['did']}/app.bsky.feed.post/{rkey}"
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.post",
+            "text": text,
+            "createdAt": iso(at),
+            "langs": ["fr"],
+        }
+        if parent:
+            record["reply"] = {
+                "root": {"uri": root or parent, "cid": "bafy1"},
+                "parent": {"uri": parent, "cid": "bafy2"},
+            }
+        return {"post": {"uri": uri, "cid": f"bafy{rkey}", "author": author, "record": record, "replyCount": replies,
+                         "repostCount": 3, "likeCount": 21, "quoteCount": 1, "indexedAt": iso(at)}}  # fmt: skip
+
+    def profile(self, request: Request) -> Answer:
+        return json_answer(
+            {
+                "did": self.DID,
+                "handle": self.handle,
+                "followersCount": 4012,
+                "followsCount": 150,
+                "postsCount": 320,
+            }
+        )
+
+    def author_feed(self, request: Request) -> Answer:
+        items = sorted(self.feed, key=lambda f: f["post"]["indexedAt"], reverse=True)
+        offset = int(request.arg("cursor") or 0)
+        doc: dict[str, Any] = {"feed": items[offset : offset + self.page_size]}
+        if offset + self.page_size < len(items):
+            doc["cursor"] = str(offset + self.page_size)
+        return json_answer(doc)
+
+    def post_thread(self, request: Request) -> Answer:
+        thread = self.threads.get(request.arg("uri") or "")
+        if thread is None:
+            return json_answer({"error": "NotFound", "message": "Post not found"}, 400)
+        return json_answer({"thread": thread})

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pulse.config import Account, Brand
 from pulse.storage import LocalStore
-
 from tests.functional.platform_fakes import NOW, FakeMastodon, archived, make_source
 
 START = NOW - timedelta(days=10)

@@ -10,11 +10,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from pulse.connectors import HttpClient, HttpError, RetryPolicy, SecretsManagerTokens, SsmTokens
 from pulse.connectors.http import Budget, BudgetExhaustedError
 from pulse.connectors.tokens import default_token_provider
 from pulse.exceptions import SourceError
-
 from tests.functional.platform_fakes import FakeApi, FakeClock, json_answer
 
 REGION = "eu-west-3"

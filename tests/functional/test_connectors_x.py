@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pulse.config import Account, Brand
 from pulse.lake import Lake
 from pulse.storage import LocalStore
-
 from tests.functional.platform_fakes import NOW, FakeClock, FakeX, archived, make_source
 
 TOKEN = "x-secret-token-123"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from pulse.connectors.archive import account_slug, state_key
 from pulse.connectors.base import count, html_to_text, utc_iso
 from pulse.connectors.http import Budget, BudgetExhaustedError, redact_text, redact_url, strip_secret_params

@@ -50,6 +50,7 @@ DEFAULT_BASE_URLS: dict[str, str] = {
 }
 ENV_REFETCH_DAYS = "PULSE_FETCH_REFETCH_DAYS"
 ENV_BUDGET_SECONDS = "PULSE_FETCH_BUDGET_SECONDS"
+ENV_LINKEDIN_VERSION = "PULSE_LINKEDIN_VERSION"
 
 
 def base_url_env(key: str) -> str:
@@ -65,6 +66,8 @@ def resolve_base_urls(
     for key in urls:
         if env.get(base_url_env(key)):
             urls[key] = env[base_url_env(key)]
+    if env.get(ENV_LINKEDIN_VERSION):
+        urls["linkedin_version"] = env[ENV_LINKEDIN_VERSION]
     urls.update(overrides or {})
     return urls
 

@@ -1,0 +1,127 @@
+"""Bluesky (AT Protocol, public AppView: no token needed for public data).
+
+* ``app.bsky.actor.getProfile``: the DID and ``followersCount``;
+* ``app.bsky.feed.getAuthorFeed`` (``filter=posts_with_replies``, cursor
+  paging, newest first) down to the checkpoint or the re-fetch window; reposts
+  (items with a ``reason``) are skipped;
+* ``app.bsky.feed.getPostThread`` for the posts of the window that have
+  replies: the reply tree becomes messages (``in_reply_to`` = parent URI).
+
+Post and message ids are AT URIs (``at://did:plc:.../app.bsky.feed.post/...``).
+Bluesky has no impressions nor reach: both stay empty; shares are reposts +
+quotes. Mentions outside reply threads need an authenticated
+``app.bsky.notification.listNotifications`` and are not fetched yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from pulse.connectors.base import Connector, Row
+
+
+class BlueskyConnector(Connector):
+    platform = "bluesky"
+    token_optional = True
+
+    def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
+        yield "profile", self.profile
+        if "did" not in self.run.state:
+            return
+        yield "feed", self.feed
+        yield "threads", self.threads
+
+    def profile(self) -> None:
+        run = self.run
+        doc = run.get("/xrpc/app.bsky.actor.getProfile", {"actor": run.account.id})
+        if not isinstance(doc, dict) or "did" not in doc:
+            run.quarantine_page("profile without a did")
+        run.state["did"] = doc["did"]
+        run.follower_count(run.metric(doc, "followersCount", "profile.followersCount"))
+
+    def feed(self) -> None:
+        run = self.run
+        state = run.state.setdefault("feed", {})
+        seen = state.get("newest_time")
+        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
+        bound = run.lower_bound("feed")
+        newest: datetime | None = None
+        cursor: str | None = None
+        while True:
+            params = {
+                "actor": run.state["did"],
+                "limit": 100,
+                "filter": "posts_with_replies",
+                "cursor": cursor,
+            }
+            doc = run.get("/xrpc/app.bsky.feed.getAuthorFeed", params)
+            stop = False
+            for item in run.expect(doc, "feed"):
+                if item.get("reason"):  # a repost by the brand, not its post
+                    continue
+                post = item.get("post", {})
+                try:
+                    at = run.parse_time(post["record"]["createdAt"])
+                except (KeyError, TypeError, ValueError):
+                    run.item(post, partial(self._own, new=True))
+                    continue
+                if at < bound:
+                    stop = True
+                    continue
+                newest = at if newest is None or at > newest else newest
+                run.item(post, partial(self._own, new=seen_at is None or at > seen_at))
+            cursor = doc.get("cursor")
+            if stop or not cursor:
+                break
+        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
+            state["newest_time"] = newest.isoformat()
+
+    def _own(self, post: dict[str, Any], *, new: bool) -> Row:
+        run = self.run
+        record = post["record"]
+        parent = (record.get("reply") or {}).get("parent", {}).get("uri")
+        if parent:
+            return run.message(
+                post["uri"], record["createdAt"], post["author"]["handle"], True, parent, record.get("text")
+            )
+        reposts = run.metric(post, "repostCount", "post.repostCount")
+        quotes = post.get("quoteCount")
+        row = run.post(
+            post["uri"], record["createdAt"], record.get("text"), new=new,
+            impressions=None, reach=None,
+            likes=run.metric(post, "likeCount", "post.likeCount"),
+            comments=run.metric(post, "replyCount", "post.replyCount"),
+            shares=None if reposts is None else reposts + int(quotes or 0),
+        )  # fmt: skip
+        if (row["comments"] or 0) > 0:
+            run.state.setdefault("threads", {})[row["post_id"]] = row["created_at"]
+        return row
+
+    def threads(self) -> None:
+        run = self.run
+        threads = {
+            i: at
+            for i, at in run.state.get("threads", {}).items()
+            if datetime.fromisoformat(at) >= run.refetch_since
+        }
+        run.state["threads"] = threads
+        for uri in sorted(threads):
+            doc = run.get("/xrpc/app.bsky.feed.getPostThread", {"uri": uri, "depth": 10, "parentHeight": 0})
+            thread = run.expect(doc, "thread", dict)
+            self._walk(thread.get("replies") or [])
+
+    def _walk(self, replies: list[Any]) -> None:
+        for node in replies:
+            if node.get("$type", "").endswith("#threadViewPost") or "post" in node:
+                self.run.item(node.get("post"), self._reply)
+                self._walk(node.get("replies") or [])
+
+    def _reply(self, post: dict[str, Any]) -> Row:
+        record = post["record"]
+        return self.run.message(
+            post["uri"], record["createdAt"], post["author"]["handle"], post["author"]["did"] == self.run.state["did"],
+            (record.get("reply") or {}).get("parent", {}).get("uri"), record.get("text"),
+        )  # fmt: skip

@@ -1,0 +1,200 @@
+"""YouTube channels: Data API v3 and YouTube Analytics API v2 (OAuth token of the channel owner).
+
+* ``GET /channels?part=statistics,contentDetails&id=``: ``subscriberCount`` and
+  the uploads playlist;
+* ``GET /playlistItems`` (uploads, newest first) down to the checkpoint or the
+  re-fetch window, then ``GET /videos?part=snippet,statistics`` 50 at a time:
+  ``viewCount``, ``likeCount``, ``commentCount``;
+* Analytics ``GET /reports?ids=channel==MINE&dimensions=video&metrics=views,likes,comments,shares``
+  filtered on those videos: ``shares`` (the Data API has none);
+* ``GET /commentThreads?allThreadsRelatedToChannelId=`` (newest first, down to
+  the window) and ``GET /comments?parentId=`` when a thread has more replies
+  than the thread carries.
+
+Views are the canonical impressions (YouTube reports views, not impressions,
+through these APIs); reach, saves and clicks stay empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from pulse.connectors.base import Connector, Row
+from pulse.connectors.http import HttpError
+
+
+class YouTubeConnector(Connector):
+    platform = "youtube"
+
+    def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
+        yield "channel", self.channel
+        if "uploads" not in self.run.state:
+            return
+        yield "videos", self.videos
+        yield "analytics", self.analytics
+        yield "comments", self.comments
+
+    def channel(self) -> None:
+        run = self.run
+        doc = run.get("/channels", {"part": "statistics,contentDetails", "id": run.account.id})
+        items = run.expect(doc, "items")
+        if not items:
+            run.quarantine_page(f"no channel {run.account.id!r} in the answer")
+        channel = items[0]
+        run.state["uploads"] = channel["contentDetails"]["relatedPlaylists"]["uploads"]
+        stats = channel.get("statistics", {})
+        if stats.get("hiddenSubscriberCount"):
+            run.warn("the channel hides its subscriber count")
+        else:
+            run.follower_count(run.metric(stats, "subscriberCount", "statistics.subscriberCount"))
+
+    def videos(self) -> None:
+        run = self.run
+        state = run.state.setdefault("videos", {})
+        seen = state.get("newest_time")
+        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
+        bound = run.lower_bound("videos")
+        found: dict[str, bool] = {}
+        newest: datetime | None = None
+        token: str | None = None
+        while True:
+            params = {
+                "part": "contentDetails",
+                "playlistId": run.state["uploads"],
+                "maxResults": 50,
+                "pageToken": token,
+            }
+            doc = run.get("/playlistItems", params)
+            stop = False
+            for item in run.expect(doc, "items"):
+                details = item.get("contentDetails", {})
+                at = run.parse_time(details.get("videoPublishedAt") or item["snippet"]["publishedAt"])
+                if at < bound:
+                    stop = True
+                    continue
+                newest = at if newest is None or at > newest else newest
+                found[details["videoId"]] = seen_at is None or at > seen_at
+            token = doc.get("nextPageToken")
+            if stop or not token:
+                break
+        ids = list(found)
+        for n in range(0, len(ids), 50):
+            doc = run.get("/videos", {"part": "snippet,statistics", "id": ",".join(ids[n : n + 50])})
+            for video in run.expect(doc, "items"):
+                run.item(video, partial(self._video, new=found.get(video.get("id"), True)))
+        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
+            state["newest_time"] = newest.isoformat()
+
+    def _video(self, video: dict[str, Any], *, new: bool) -> Row:
+        run = self.run
+        stats = video.get("statistics")
+        return run.post(
+            video["id"], video["snippet"]["publishedAt"], video["snippet"].get("title"), new=new,
+            impressions=run.metric(stats, "viewCount", "statistics.viewCount"),
+            reach=None,
+            likes=run.metric(stats, "likeCount", "statistics.likeCount"),  # absent when the owner hides likes
+            comments=run.metric(stats, "commentCount", "statistics.commentCount"),
+        )  # fmt: skip
+
+    def analytics(self) -> None:
+        run = self.run
+        if not run.posts:
+            return
+        first = min(datetime.fromisoformat(r["created_at"]) for r in run.posts.values())
+        local = run.brand.tz
+        params = {
+            "ids": "channel==MINE",
+            "startDate": first.astimezone(local).date().isoformat(),
+            "endDate": run.now.astimezone(local).date().isoformat(),
+            "metrics": "views,likes,comments,shares",
+            "dimensions": "video",
+            "filters": "video==" + ",".join(sorted(run.posts)),
+            "maxResults": 200,
+        }
+        url = f"{run.base_urls.get('youtube_analytics', 'https://youtubeanalytics.googleapis.com/v2').rstrip('/')}/reports"
+        try:
+            doc = run.get(url, params)
+        except HttpError as exc:
+            if exc.status not in (400, 401, 403):
+                raise
+            run.warn(f"YouTube Analytics refused ({exc.status}): shares unknown")
+            return
+        headers = [h.get("name") for h in run.expect(doc, "columnHeaders")]
+        if "video" not in headers or "shares" not in headers:
+            run.warn("analytics report without video/shares columns: shares unknown")
+            return
+        for values in doc.get("rows") or []:
+            run.item(values, partial(self._shares, headers=headers))
+        for post_id, row in run.posts.items():
+            if (row["comments"] or 0) > 0:
+                run.state.setdefault("threads", {})[post_id] = row["created_at"]
+
+    def _shares(self, values: list[Any], *, headers: list[str]) -> Row | None:
+        record = dict(zip(headers, values, strict=True))
+        row = self.run.posts.get(str(record["video"]))
+        if row is None:
+            return None
+        metrics = {m: row[m] for m in ("impressions", "reach", "likes", "comments", "saves", "clicks")}
+        return self.run.post(
+            row["post_id"],
+            row["created_at"],
+            row["text"],
+            new=row["_new"],
+            shares=record["shares"],
+            **metrics,
+        )
+
+    def comments(self) -> None:
+        run = self.run
+        bound = run.refetch_since if run.state.get("comments_synced") else min(run.start, run.refetch_since)
+        token: str | None = None
+        while True:
+            params = {
+                "part": "snippet,replies",
+                "allThreadsRelatedToChannelId": run.account.id,
+                "order": "time",
+                "maxResults": 100,
+                "pageToken": token,
+            }
+            doc = run.get("/commentThreads", params)
+            stop = False
+            for thread in run.expect(doc, "items"):
+                snippet = thread.get("snippet", {})
+                top = snippet.get("topLevelComment", {})
+                latest = top.get("snippet", {}).get("updatedAt") or top.get("snippet", {}).get("publishedAt")
+                if latest and run.parse_time(latest) < bound:
+                    stop = True
+                    continue
+                run.item(top, partial(self._comment, parent=snippet.get("videoId")))
+                replies = (thread.get("replies") or {}).get("comments", [])
+                if snippet.get("totalReplyCount", 0) > len(replies):
+                    replies = self._all_replies(top["id"])
+                for reply in replies:
+                    run.item(reply, partial(self._comment, parent=None))
+            token = doc.get("nextPageToken")
+            if stop or not token:
+                break
+        run.state["comments_synced"] = True
+
+    def _all_replies(self, parent_id: str) -> list[Any]:
+        out: list[Any] = []
+        token: str | None = None
+        while True:
+            doc = self.run.get(
+                "/comments", {"part": "snippet", "parentId": parent_id, "maxResults": 100, "pageToken": token}
+            )
+            out += self.run.expect(doc, "items")
+            token = doc.get("nextPageToken")
+            if not token:
+                return out
+
+    def _comment(self, comment: dict[str, Any], *, parent: str | None) -> Row:
+        snippet = comment["snippet"]
+        author = (snippet.get("authorChannelId") or {}).get("value")
+        return self.run.message(
+            comment["id"], snippet["publishedAt"], snippet.get("authorDisplayName"), author == self.run.account.id,
+            snippet.get("parentId") or parent or snippet.get("videoId"), snippet.get("textOriginal") or snippet.get("textDisplay"),
+        )  # fmt: skip

@@ -1,0 +1,148 @@
+"""LinkedIn, YouTube and Bluesky connectors against local fakes; several accounts in one brand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pulse.config import Account, Brand
+from pulse.storage import LocalStore
+from tests.functional.platform_fakes import (
+    NOW,
+    FakeBluesky,
+    FakeClock,
+    FakeLinkedIn,
+    FakeYouTube,
+    make_source,
+)
+
+START = NOW - timedelta(days=10)
+BRAND = Brand(id="northwind", name="Northwind", timezone="America/New_York",
+              accounts=[Account(platform="linkedin", id=FakeLinkedIn.ORG),
+                        Account(platform="youtube", id=FakeYouTube.CHANNEL),
+                        Account(platform="bluesky", id="cafeboreal.bsky.social"),
+                        Account(platform="tiktok", id="northwind")])  # fmt: skip
+TOKENS = {"linkedin": "li-token-789xyz", "youtube": "ya29.youtube-token"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStore:
+    return LocalStore(tmp_path / "archive")
+
+
+@pytest.fixture
+def apis() -> Iterator[dict[str, Any]]:
+    with FakeLinkedIn() as li, FakeYouTube() as yt, FakeBluesky() as bs:
+        yield {"linkedin": li, "youtube": yt, "bluesky": bs}
+
+
+def urls(apis: dict[str, Any]) -> dict[str, str]:
+    return {"linkedin": f"{apis['linkedin'].url}/rest", "youtube": f"{apis['youtube'].url}/youtube/v3",
+            "youtube_analytics": f"{apis['youtube'].url}/v2", "bluesky": apis["bluesky"].url}  # fmt: skip
+
+
+def by(tables: Any, platform: str, table: str, key: str) -> pd.DataFrame:
+    frame = tables.get(table)
+    return frame[frame["platform"] == platform].set_index(key)
+
+
+def test_linkedin_versioned_calls_statistics_and_comments(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    li = apis["linkedin"]
+    assert all(
+        r.headers["linkedin-version"] == "202606" and r.headers["x-restli-protocol-version"] == "2.0.0"
+        for r in li.requests
+    )
+    stats_call = li.paths("/rest/organizationalEntityShareStatistics")[0]
+    assert (
+        stats_call.arg("organizationalEntity") == FakeLinkedIn.ORG
+    )  # sent URL-encoded, decoded by the server
+    posts = by(tables, "linkedin", "posts", "post_id")
+    assert len(posts) == 3
+    last = posts.loc[li.posts[-1]["id"]]
+    assert (
+        last["impressions"],
+        last["reach"],
+        last["clicks"],
+        last["likes"],
+        last["comments"],
+        last["shares"],
+    ) == (1202, 802, 25, 60, 2, 4)
+    messages = by(tables, "linkedin", "messages", "message_id")
+    fan, brand = li.comments[li.posts[-1]["id"]]
+    assert messages.loc[fan["commentUrn"], "in_reply_to"] == li.posts[-1]["id"]
+    assert (
+        messages.loc[brand["commentUrn"], "from_brand"]
+        and messages.loc[brand["commentUrn"], "in_reply_to"] == fan["commentUrn"]
+    )
+    assert by(tables, "linkedin", "followers", "account").loc[FakeLinkedIn.ORG, "followers"] == 9120
+    assert any(
+        k.key.startswith("raw/northwind/linkedin/urn_li_organization_7734-")
+        for k in store.list("raw/northwind/linkedin/")
+    )
+
+
+def test_youtube_videos_analytics_shares_and_comments(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    yt = apis["youtube"]
+    videos = by(tables, "youtube", "posts", "post_id")
+    assert len(videos) == 4
+    last = videos.loc[yt.videos[-1]["id"]]
+    assert (last["impressions"], last["likes"], last["comments"], last["shares"]) == (503, 43, 2, 6)
+    assert pd.isna(last["reach"])
+    messages = by(tables, "youtube", "messages", "message_id")
+    assert (
+        messages.loc["Ugz1", "in_reply_to"] == yt.videos[-1]["id"] and not messages.loc["Ugz1", "from_brand"]
+    )
+    assert messages.loc["Ugz1.r1", "from_brand"] and messages.loc["Ugz1.r1", "in_reply_to"] == "Ugz1"
+    assert by(tables, "youtube", "followers", "account").loc[FakeYouTube.CHANNEL, "followers"] == 12030
+    assert len(yt.paths("/youtube/v3/playlistItems")) == 2
+
+
+def test_youtube_without_analytics_scope_keeps_the_rest(store: LocalStore, apis: dict[str, Any]) -> None:
+    apis["youtube"].analytics_status = 403
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    assert by(tables, "youtube", "posts", "post_id")["shares"].eq(0).all()
+    assert any("Analytics refused" in w for w in src.last_report.schema_warnings)
+
+
+def test_bluesky_feed_threads_and_unsupported_platform(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    bs = apis["bluesky"]
+    posts = by(tables, "bluesky", "posts", "post_id")
+    assert len(posts) == 3  # the repost is not the brand's post; the brand's reply is a message
+    root = bs.feed[2]["post"]["uri"]
+    assert (posts.loc[root, "likes"], posts.loc[root, "shares"], posts.loc[root, "comments"]) == (21, 4, 1)
+    assert posts["impressions"].isna().all() and posts["reach"].isna().all()
+    messages = by(tables, "bluesky", "messages", "message_id")
+    fan = "at://did:plc:fan0000000000000000000/app.bsky.feed.post/3kreply1"
+    assert messages.loc[fan, "in_reply_to"] == root and not messages.loc[fan, "from_brand"]
+    brand = f"at://{FakeBluesky.DID}/app.bsky.feed.post/3kreply2"
+    assert messages.loc[brand, "from_brand"] and messages.loc[brand, "in_reply_to"] == fan
+    # the follower snapshot date is the brand's local date (New York: 5 November, 04:00)
+    assert by(tables, "bluesky", "followers", "account")["date"].tolist() == [pd.Timestamp("2026-11-05")]
+    report = {a.platform: a for a in src.last_report.accounts}
+    assert report["tiktok"].errors == ["no connector for platform 'tiktok' yet"]
+    assert not report["bluesky"].errors and not report["linkedin"].errors
+
+
+def test_budget_spent_on_one_account_skips_the_next_ones(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, TOKENS, urls(apis), clock=FakeClock(tick=10.0), budget_seconds=30)
+    tables = src.fetch(BRAND, START, NOW)
+    report = {a.platform: a for a in src.last_report.accounts}
+    assert report["linkedin"].stopped_by_budget
+    assert report["youtube"].stopped_by_budget and report["youtube"].requests == 0
+    assert len(tables.followers) == 1  # what was fetched before the stop is kept
+    src.commit()
+    assert [
+        o.key for o in store.list("state/northwind/youtube/")
+    ] == []  # untouched accounts keep their checkpoint
