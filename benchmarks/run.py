@@ -1,0 +1,19 @@
+"""`make bench`: every benchmark, one after the other (KPIs vs DuckDB, sentiment vs VADER, reports)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+
+BENCHMARKS = ["benchmarks.report_bench", "benchmarks.kpi_bench", "benchmarks.sentiment_bench"]
+
+
+def main() -> None:
+    for name in BENCHMARKS:
+        print(f"\n=== {name} ===", flush=True)
+        sys.argv = [name]
+        runpy.run_module(name, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
