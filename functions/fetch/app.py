@@ -12,11 +12,13 @@ the alarm fires) if any brand failed.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from pulse.jobs import JobError, ScheduledJob, parse_job
 from pulse.pipeline import Services, fetch_brand
 
@@ -36,13 +38,25 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     job: ScheduledJob = parse_job(event, expected="fetch")
     svc = services()
     brands = [svc.brands.get(b) for b in job.brands] if job.brands else list(svc.brands)
+    # Stop fetching a minute before Lambda's limit; the next run resumes from the checkpoints.
+    if hasattr(svc.source, "deadline") and hasattr(context, "get_remaining_time_in_millis"):
+        svc.source.deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 60
     end = datetime.now(UTC)
     start = end - timedelta(days=job.days)
     results, failures = [], []
     for brand in brands:
         try:
             result = fetch_brand(svc, brand, start, end)
-            results.append({"brand": brand.id, "fetched": result.fetched, "new": result.written.new})
+            results.append(
+                {
+                    "brand": brand.id,
+                    "fetched": result.fetched,
+                    "new": result.written.new,
+                    "source": result.source_report,
+                }
+            )
+            if result.problems:  # the readable rows are stored; the rest is quarantined, raw
+                failures.append({"brand": brand.id, "error": "; ".join(result.problems)})
         except Exception as exc:  # reported below; the other brands still run
             logger.exception("fetch failed", extra={"brand": brand.id})
             failures.append({"brand": brand.id, "error": str(exc)})

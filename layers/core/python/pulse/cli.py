@@ -150,19 +150,37 @@ def fetch(
         start, end = default_fetch_window(now)
         if since:
             start = datetime.combine(date.fromisoformat(since), time(), UTC)
-        totals = {"new": 0, "updated": 0}
+        totals = {"new": 0, "updated": 0, "quarantined": 0}
+        problems: list[str] = []
         with _progress() as progress:
+            if hasattr(services.source, "on_progress"):
+                services.source.on_progress = lambda account, message: progress.console.print(
+                    f"  {account}: {message}"
+                )
             task = progress.add_task("Fetching", total=len(brands))
             for b in brands:
+                progress.console.print(f"[bold]{b.id}[/] ({len(b.accounts)} accounts)")
                 result = fetch_brand(services, b, start, end)
                 new, upd = sum(result.written.new.values()), sum(result.written.updated.values())
+                quarantined = sum(
+                    a.get("quarantined", 0) for a in (result.source_report or {}).get("accounts", [])
+                )
                 totals["new"] += new
                 totals["updated"] += upd
-                progress.console.print(f"{b.id}: fetched {result.fetched}, {new} new, {upd} updated")
+                totals["quarantined"] += quarantined
+                problems += result.problems
+                progress.console.print(
+                    f"  fetched {result.fetched}: {new} new, {upd} updated, {quarantined} quarantined"
+                )
                 progress.advance(task)
     except (PulseError, ValueError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"brands": len(brands), **totals, "archive": services.store.location}))
+    if problems:
+        for problem in problems:
+            console.print(f"[yellow]warning:[/] {problem}")
+        console.print("Raw responses are kept in the archive (raw/, quarantine/); the next run retries.")
+        raise typer.Exit(code=1)
 
 
 @app.command()

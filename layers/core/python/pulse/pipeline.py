@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pulse.config import Brand, BrandRegistry, load_brands, validate_brand_id
 from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
+from pulse.config import Brand, BrandRegistry, load_brands, validate_brand_id
 from pulse.delivery import MailSender, build_report_email, make_sender
 from pulse.delivery.idempotency import make_persistence, run_once
 from pulse.exceptions import NotFoundError, PulseError
@@ -87,12 +87,13 @@ class Services:
         source: Source | None = None,
     ) -> Services:
         settings = settings or get_settings()
+        store = open_store(settings.archive, s3_client=s3_client)
         return cls(
             settings=settings,
             brands=load_brands(settings.config),
-            store=open_store(settings.archive, s3_client=s3_client),
+            store=store,
             sender=make_sender(settings, ses_client=ses_client),
-            source=source or DemoSource(),
+            source=source or make_source(settings, store),
             persistence=make_persistence(settings, dynamodb_client=dynamodb_client),
             queue=SqsJobQueue(settings.report_queue_url, sqs_client) if settings.report_queue_url else None,
         )
@@ -108,18 +109,40 @@ class FetchResult:
     end: datetime
     fetched: dict[str, int]
     written: WriteSummary
+    source_report: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
 
 
 def fetch_brand(services: Services, brand: Brand, start: datetime, end: datetime) -> FetchResult:
-    """Fetch ``[start, end)`` from the source, score new messages, merge into the lake."""
+    """Fetch ``[start, end)`` from the source, score new messages, merge into the lake.
+
+    What the source could not read is kept raw (quarantine) and listed in
+    ``problems``; the rows it could read are stored all the same, and only then
+    does the source advance its checkpoints.
+    """
     tables = services.source.fetch(brand, start, end)
     tables.messages = score_sentiment(tables.messages, services.settings)
     written = services.lake.write(brand.id, brand.tz, tables)
+    services.source.commit(brand)
+    result = FetchResult(
+        brand.id, start, end, tables.counts(), written, services.source.report(), services.source.problems()
+    )
     logger.info(
         "fetched",
-        extra={"brand": brand.id, "rows": tables.counts(), "new": written.new, "updated": written.updated},
+        extra={"brand": brand.id, "rows": result.fetched, "new": written.new, "problems": result.problems},
     )
-    return FetchResult(brand.id, start, end, tables.counts(), written)
+    return result
+
+
+def make_source(settings: Settings, store: ObjectStore) -> Source:
+    """The configured source of engagement data."""
+    if settings.data_source == "platforms":
+        from pulse.connectors import PlatformSource
+
+        return PlatformSource(
+            store, refetch_days=settings.fetch_refetch_days, budget_seconds=settings.fetch_budget_seconds
+        )
+    return DemoSource()
 
 
 def score_sentiment(messages: Any, settings: Settings) -> Any:
@@ -407,7 +430,9 @@ def due_brands(brands: Iterable[Brand], now: datetime, catch_up_hours: int = 24)
     due = []
     for brand in brands:
         local = now.astimezone(brand.tz)
-        scheduled = datetime(local.year, local.month, brand.schedule.day, brand.schedule.hour, tzinfo=brand.tz)
+        scheduled = datetime(
+            local.year, local.month, brand.schedule.day, brand.schedule.hour, tzinfo=brand.tz
+        )
         if scheduled <= local < scheduled + timedelta(hours=catch_up_hours):
             due.append((brand, Month(local.year, local.month).previous()))
     return due
@@ -416,7 +441,9 @@ def due_brands(brands: Iterable[Brand], now: datetime, catch_up_hours: int = 24)
 # ---------------------------------------------------------------- fan-out and jobs
 
 
-def monthly_jobs(services: Services, now: datetime, month: Month | None, brand_ids: list[str]) -> list[ReportJob]:
+def monthly_jobs(
+    services: Services, now: datetime, month: Month | None, brand_ids: list[str]
+) -> list[ReportJob]:
     """The monthly run's units of work: the listed brands for ``month``, or every brand now due."""
     if brand_ids or month is not None:
         brands = [services.brands.get(b) for b in brand_ids] if brand_ids else list(services.brands)
@@ -426,9 +453,7 @@ def monthly_jobs(services: Services, now: datetime, month: Month | None, brand_i
     return [ReportJob(kind="monthly", brand=b.id, month=str(m), send=True) for b, m in targets]
 
 
-def run_jobs(
-    services: Services, jobs: list[ReportJob], *, lambda_context: Any = None
-) -> list[ReportOutcome]:
+def run_jobs(services: Services, jobs: list[ReportJob], *, lambda_context: Any = None) -> list[ReportOutcome]:
     """Run jobs here, one after the other, with one browser (when there is no queue)."""
     outcomes = []
     with ChromiumRenderer(services.settings.browser) as renderer:
@@ -445,7 +470,9 @@ def job_key(job_id: str) -> str:
     return f"jobs/{job_id}.json"
 
 
-def write_job_status(services: Services, job: ReportJob, status: str, outcome: dict[str, Any] | None = None) -> None:
+def write_job_status(
+    services: Services, job: ReportJob, status: str, outcome: dict[str, Any] | None = None
+) -> None:
     if not job.job_id:
         return
     record = {

@@ -44,7 +44,22 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None, description="Base URL of the HTTP API, used for links in mails"
     )
-    data_source: Literal["demo", "platforms"] = "demo"
+    data_source: Literal["demo", "platforms"] = Field(
+        default="demo", description="demo: generated data; platforms: the social platforms' APIs"
+    )
+    tokens_file: Path | None = Field(
+        default=None, description="JSON/YAML file of platform tokens (outside the repo)"
+    )
+    tokens_secret: str | None = Field(
+        default=None, description="Secrets Manager secret holding the tokens (JSON)"
+    )
+    tokens_parameter_prefix: str | None = Field(
+        default=None, description="SSM prefix of the tokens (<prefix>/<platform>)"
+    )
+    fetch_budget_seconds: float = Field(default=600, description="Time budget of one brand's fetch")
+    fetch_refetch_days: int = Field(
+        default=7, description="Posts of the last N days are re-fetched for metrics"
+    )
     state_dir: Path = Field(default=Path("out/state"), description="Local idempotency records and job status")
     idempotency_table: str | None = Field(default=None, description="DynamoDB table for idempotency (AWS)")
     report_queue_url: str | None = Field(default=None, description="SQS queue of report jobs (AWS fan-out)")

@@ -353,7 +353,7 @@ class AccountRun:
 
     def say(self, message: str) -> None:
         if self.progress:
-            self.progress(self.account.id, message)
+            self.progress(f"{self.account.platform}/{self.account.id}", message)
 
     def finish(self) -> None:
         for label, n in sorted(self._missing.items()):

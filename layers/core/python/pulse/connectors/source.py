@@ -196,7 +196,20 @@ class PlatformSource(Source):
             followers=normalize("followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where=where),
         )
 
-    def commit(self, brand: Brand | str | None = None) -> int:
+    def report(self) -> dict[str, Any] | None:
+        return self.last_report.to_dict() if self.last_report else None
+
+    def problems(self) -> list[str]:
+        if self.last_report is None:
+            return []
+        quarantined = [
+            f"{a.platform}/{a.account}: {a.quarantined} response(s) quarantined ({', '.join(a.quarantine_keys)})"
+            for a in self.last_report.accounts
+            if a.quarantined
+        ]
+        return self.last_report.errors + quarantined
+
+    def commit(self, brand: Brand | str | None = None) -> int:  # type: ignore[override]
         """Persist the checkpoints of the last fetch (of ``brand``, or all); call after the lake write."""
         brand_id = brand.id if isinstance(brand, Brand) else brand
         done = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
+from typing import Any
 
 from pulse.config import Brand
 from pulse.tables import Tables
@@ -21,3 +22,14 @@ class Source(ABC):
 
     @abstractmethod
     def fetch(self, brand: Brand, start: datetime, end: datetime) -> Tables: ...
+
+    def commit(self, brand: Brand) -> None:  # noqa: B027 - optional hook
+        """Called once the last fetched batch is stored: a source may advance its checkpoints."""
+
+    def report(self) -> dict[str, Any] | None:
+        """What the last ``fetch`` did (per account), or None for a source with nothing to say."""
+        return None
+
+    def problems(self) -> list[str]:
+        """Errors and quarantined responses of the last ``fetch`` (the run must then fail)."""
+        return []
