@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import typer
-from pulse.ingest.cli import register
 from typer.testing import CliRunner
+
+from pulse.ingest.cli import register
 
 
 @pytest.fixture

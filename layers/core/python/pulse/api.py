@@ -28,7 +28,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulse import __version__
-
 from pulse.exceptions import (
     ConfigError,
     InvalidBrandIdError,
@@ -191,7 +190,7 @@ def build_resolver(
         summary="Download a report file (locally) or be redirected to a fresh presigned URL (S3)",
     )
     # No return annotation on purpose: Powertools' validation would JSON-encode a PDF's bytes.
-    def get_report_file(brand: str, month: str, name: str):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    def get_report_file(brand: str, month: str, name: str):  # type: ignore[no-untyped-def]
         svc = services()
         svc.brands.get(brand)
         key = report_key(brand, Month.parse(month), name)
