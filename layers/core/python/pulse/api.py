@@ -90,7 +90,9 @@ def _error(status: HTTPStatus, message: str, headers: dict[str, str] | None = No
     )
 
 
-def _json(status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response[str]:
+def _json(
+    status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[str]:
     return Response(
         status_code=status.value,
         content_type=content_types.APPLICATION_JSON,
@@ -122,7 +124,7 @@ def build_resolver(
 
         app.use(middlewares=[check_key])
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid(exc: RequestValidationError) -> Response[str]:
         problems = []
         for err in exc.errors():
@@ -130,7 +132,7 @@ def build_resolver(
             problems.append(f"{'.'.join(loc) or 'body'}: {err.get('msg')}")
         return _error(HTTPStatus.BAD_REQUEST, "invalid request: " + "; ".join(problems))
 
-    @app.exception_handler(PulseError)
+    @app.exception_handler(PulseError)  # type: ignore[untyped-decorator]
     def _pulse_error(exc: PulseError) -> Response[str]:
         if isinstance(exc, ReportInProgressError):
             return _error(HTTPStatus.CONFLICT, str(exc), {"Retry-After": "30"})
@@ -141,7 +143,9 @@ def build_resolver(
 
     @app.not_found
     def _not_found(exc: Exception) -> Response[str]:
-        return _error(HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}")
+        return _error(
+            HTTPStatus.NOT_FOUND, f"no route {app.current_event.http_method} {app.current_event.path}"
+        )
 
     @app.post(
         "/reports",
@@ -161,8 +165,16 @@ def build_resolver(
         month = Month.parse(request.month) if request.month else previous_month(now(), brand.tz)
         links = _api_links(brand.id, month)
         location = {"Location": f"/reports/{brand.id}/{month}"}
-        if not request.force and not request.send and svc.store.exists(report_key(brand.id, month, "kpis.json")):
-            return _json(HTTPStatus.OK, {"brand": brand.id, "month": str(month), "cached": True, "links": links}, location)
+        if (
+            not request.force
+            and not request.send
+            and svc.store.exists(report_key(brand.id, month, "kpis.json"))
+        ):
+            return _json(
+                HTTPStatus.OK,
+                {"brand": brand.id, "month": str(month), "cached": True, "links": links},
+                location,
+            )
         if svc.queue is not None:
             job = queue_report(svc, brand, month, send=request.send)
             return _json(
@@ -199,14 +211,19 @@ def build_resolver(
             return Response(status_code=200, content_type=CONTENT_TYPES[name], body=data)
         if not svc.store.exists(key):
             raise NotFoundError(f"no {name} for {brand} {month}")
-        return Response(status_code=HTTPStatus.FOUND.value, body="", headers={"Location": svc.store.link(key, 900)})
+        return Response(
+            status_code=HTTPStatus.FOUND.value, body="", headers={"Location": svc.store.link(key, 900)}
+        )
 
     @app.get("/brands/<brand>/reports", summary="Months with an archived report, newest first")
     def brand_reports(brand: str) -> dict[str, Any]:
         svc = services()
         svc.brands.get(brand)
         months = list_reports(svc, brand)
-        return {"brand": brand, "reports": [{"month": m, "links": _api_links(brand, Month.parse(m))} for m in months]}
+        return {
+            "brand": brand,
+            "reports": [{"month": m, "links": _api_links(brand, Month.parse(m))} for m in months],
+        }
 
     return app
 

@@ -43,9 +43,12 @@ class WriteSummary:
 
 
 def _months_of(table: TableName, frame: pd.DataFrame, tz: ZoneInfo) -> pd.Series:
+    months: pd.Series
     if table == "followers":
-        return frame["date"].dt.strftime("%Y-%m")
-    return frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")
+        months = frame["date"].dt.strftime("%Y-%m")
+    else:
+        months = frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")
+    return months
 
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -55,8 +58,8 @@ def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def from_parquet_bytes(table: TableName, data: bytes) -> pd.DataFrame:
-    frame = pq.read_table(io.BytesIO(data)).to_pandas()
-    return frame.astype(SCHEMAS[table])
+    frame: pd.DataFrame = pq.read_table(io.BytesIO(data)).to_pandas().astype(SCHEMAS[table])
+    return frame
 
 
 class Lake:

@@ -200,7 +200,7 @@ def build_report(
     view = build_report_view(brand, kpi_set, tables, now, links)
     html = render_html(view)
     rendered = renderer.render(html, footer=f"{brand.name} · {view.month_label}")
-    keys = {name: report_key(brand.id, month, name) for name in REPORT_FILES}
+    keys: dict[str, str] = {name: report_key(brand.id, month, name) for name in REPORT_FILES}
     return Report(brand, month, kpi_set, view, html, rendered, keys)
 
 

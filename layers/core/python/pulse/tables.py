@@ -12,7 +12,7 @@ Timestamps are tz-aware UTC; ids are strings, unique within a platform.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ TABLES: tuple[TableName, ...] = ("posts", "messages", "followers")
 
 ENGAGEMENT_COLUMNS = ("likes", "comments", "shares", "saves", "clicks")
 
-SCHEMAS: dict[TableName, dict[str, str]] = {
+SCHEMAS: dict[TableName, dict[str, Any]] = {
     "posts": {
         "platform": "string",
         "account": "string",

@@ -41,7 +41,7 @@ class LocalPersistenceLayer(BasePersistenceLayer):
     """Idempotency records as JSON files in a directory (one per key), guarded by a lock file."""
 
     def __init__(self, directory: str | Path) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.directory = Path(directory)
 
     def _path(self, key: str) -> Path:
@@ -144,13 +144,14 @@ def run_once(
     rest of its Lambda time, or ``lock_seconds`` outside Lambda, then others may run.
     """
     config = IdempotencyConfig(expires_after_seconds=expires_after_seconds, use_local_cache=False)
-    config.register_lambda_context(lambda_context or _LockWindow(lock_seconds))
+    config.register_lambda_context(lambda_context or _LockWindow(lock_seconds))  # type: ignore[arg-type]
 
-    @idempotent_function(data_keyword_argument="job", persistence_store=persistence, config=config)
+    @idempotent_function(data_keyword_argument="job", persistence_store=persistence, config=config)  # type: ignore[untyped-decorator]
     def _run(job: dict[str, Any]) -> dict[str, Any]:
         return work()
 
-    return _run(job=key)
+    result: dict[str, Any] = _run(job=key)
+    return result
 
 
 class _LockWindow:

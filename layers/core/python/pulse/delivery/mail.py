@@ -93,7 +93,8 @@ def _build(
     msg.set_content(render_mail_text(mail_view, link, attached=attach), subtype="plain", charset="utf-8")
     html = css_inline.inline(render_mail_html(mail_view, subject, cids, link, attached=attach))
     msg.add_alternative(html, subtype="html", charset="utf-8")
-    html_part = msg.get_payload()[1]  # type: ignore[index]
+    html_part = msg.get_body(preferencelist=("html",))
+    assert isinstance(html_part, EmailMessage)
     for chart in shown:
         html_part.add_related(
             charts_png[chart.id],

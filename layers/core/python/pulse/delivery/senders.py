@@ -83,7 +83,8 @@ class SesSender(MailSender):
     def client(self) -> SESV2Client:
         if self._client is None:
             self._client = boto3.client("sesv2")
-        return self._client  # type: ignore[no-any-return]
+        client: SESV2Client = self._client
+        return client
 
     def send(self, message: EmailMessage) -> str:
         kwargs: dict[str, Any] = {"Content": {"Raw": {"Data": message.as_bytes()}}}

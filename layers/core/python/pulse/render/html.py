@@ -41,7 +41,8 @@ def environment(lang: str) -> Environment:
 @lru_cache(maxsize=1)
 def plotly_js() -> str:
     """plotly.js, embedded once per report so the page works offline."""
-    return get_plotlyjs()
+    script: str = get_plotlyjs()
+    return script
 
 
 def _script_safe(text: str) -> str:

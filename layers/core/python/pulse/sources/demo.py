@@ -159,7 +159,7 @@ class DemoSource(Source):
             (tables.followers["date"] >= local_lo) & (tables.followers["date"] < local_hi)
         ]
         for name in ("posts", "messages", "followers"):
-            setattr(tables, name, tables.get(name).reset_index(drop=True))  # type: ignore[arg-type]
+            setattr(tables, name, tables.get(name).reset_index(drop=True))
         return tables
 
     def _day(

@@ -28,7 +28,8 @@ class S3Store(ObjectStore):
     def client(self) -> S3Client:
         if self._client is None:
             self._client = boto3.client("s3")
-        return self._client  # type: ignore[no-any-return]
+        client: S3Client = self._client
+        return client
 
     def _key(self, key: str) -> str:
         key = check_key(key)
