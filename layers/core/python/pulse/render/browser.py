@@ -41,8 +41,9 @@ CHROMIUM_ARGS = [
     "--font-render-hinting=none",
 ]
 
-#: CSS pixel width of an A4 page at 96 dpi minus margins: charts are laid out at print size.
-PRINT_WIDTH = 760
+#: CSS pixel width of an A4 page at 96 dpi minus the 12 mm side margins (186 mm): charts are
+#: laid out at the printed width, so nothing is wider than the page.
+PRINT_WIDTH = 703
 CHART_PNG = {"width": 800, "height": 340, "scale": 1.5}
 
 
@@ -97,11 +98,20 @@ class RenderedReport:
     pdf_pages: int | None = None
 
 
+def _header(label: str) -> str:
+    return (
+        '<div style="font-size:8px;width:100%;padding:0 12mm;color:#52606d;text-align:right;'
+        f'font-family:DejaVu Sans,Arial,sans-serif;">{html.escape(label)}</div>'
+        if label
+        else "<div></div>"
+    )
+
+
 def _footer(label: str) -> str:
     return (
         '<div style="font-size:8px;width:100%;padding:0 12mm;color:#52606d;display:flex;'
         'justify-content:space-between;font-family:DejaVu Sans,Arial,sans-serif;">'
-        f"<span>{html.escape(label)}</span>"
+        "<span>Community Pulse</span>"
         '<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>'
     )
 
@@ -171,12 +181,14 @@ class ChromiumRenderer:
                 )
                 charts[chart_id] = base64.b64decode(url.split(",", 1)[1])
             page.emulate_media(media="print")
+            # Redraw the charts for the print stylesheet before printing (no-op for other pages).
+            page.evaluate("() => window.pulseResizeCharts ? window.pulseResizeCharts() : null")
             pdf = page.pdf(
                 format="A4",
                 print_background=True,
                 prefer_css_page_size=True,
                 display_header_footer=True,
-                header_template="<div></div>",
+                header_template=_header(footer),
                 footer_template=_footer(footer),
                 margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
             )

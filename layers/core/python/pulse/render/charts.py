@@ -22,6 +22,8 @@ PLATFORM_COLORS = {
     "bluesky": "#0085ff",
 }
 
+LINE_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
 PLATFORM_NAMES = {
     "x": "X",
     "facebook": "Facebook",
@@ -45,9 +47,17 @@ def _layout(fig: go.Figure, title: str, separators: str, y_title: str | None = N
         font={"family": "DejaVu Sans, Helvetica, Arial, sans-serif", "size": 12},
         hovermode="x unified",
     )
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     if y_title:
         fig.update_yaxes(title_text=y_title)
     return fig
+
+
+def _day_axis(fig: go.Figure, days: Sequence[object], every: int = 7) -> None:
+    """Show one day label a week: 31 rotated labels are unreadable in print and on a phone."""
+    labels = list(days)
+    fig.update_xaxes(type="category", tickmode="array", tickvals=labels[::every], tickangle=0)
 
 
 def daily_reach(
@@ -74,20 +84,27 @@ def daily_reach(
         yaxis="y2",
     )
     fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"})
+    _day_axis(fig, days)
     return _layout(fig, title, separators)
 
 
 def followers_by_platform(frame: pd.DataFrame, *, title: str, separators: str) -> go.Figure:
     """Follower count per platform per day; ``frame`` has a date index and one column per platform."""
     fig = go.Figure()
-    for platform in frame.columns:
+    for i, platform in enumerate(frame.columns):
         fig.add_scatter(
             x=list(frame.index),
             y=frame[platform].tolist(),
             name=PLATFORM_NAMES.get(str(platform), str(platform)),
             mode="lines",
-            line={"color": PLATFORM_COLORS.get(str(platform)), "width": 2},
+            # Several platforms are blue: the dash tells them apart (and in grey print).
+            line={
+                "color": PLATFORM_COLORS.get(str(platform)),
+                "width": 2,
+                "dash": LINE_DASHES[i % len(LINE_DASHES)],
+            },
         )
+    _day_axis(fig, list(frame.index))
     return _layout(fig, title, separators)
 
 
@@ -112,13 +129,37 @@ def engagement_by_platform(
 
 
 def response_time_distribution(
-    buckets: Mapping[str, int], *, title: str, y_title: str, color: str, separators: str
+    buckets: Mapping[str, int],
+    *,
+    title: str,
+    y_title: str,
+    color: str,
+    separators: str,
+    business: Mapping[str, int] | None = None,
+    elapsed_label: str = "",
+    business_label: str = "",
+    business_color: str = "#52606d",
 ) -> go.Figure:
-    """Number of answered messages per first-response-time bucket."""
+    """Answered messages per first-response-time bucket, elapsed time beside opening hours only."""
     fig = go.Figure()
-    fig.add_bar(x=list(buckets), y=list(buckets.values()), marker_color=color, text=list(buckets.values()))
+    fig.add_bar(
+        x=list(buckets),
+        y=list(buckets.values()),
+        name=elapsed_label,
+        marker_color=color,
+        text=list(buckets.values()),
+    )
+    if business is not None:
+        fig.add_bar(
+            x=list(business),
+            y=list(business.values()),
+            name=business_label,
+            marker_color=business_color,
+            text=list(business.values()),
+        )
     fig.update_traces(textposition="outside", cliponaxis=False)
-    fig.update_layout(hovermode="closest", showlegend=False)
+    fig.update_xaxes(tickangle=0)
+    fig.update_layout(hovermode="closest", showlegend=business is not None, barmode="group")
     return _layout(fig, title, separators, y_title)
 
 
@@ -139,6 +180,7 @@ def messages_per_day(
     fig.add_bar(x=list(days), y=list(inbound), name=inbound_label, marker_color="#b8c2cc")
     fig.add_bar(x=list(days), y=list(responded), name=responded_label, marker_color=color)
     fig.update_layout(barmode="overlay")
+    _day_axis(fig, days)
     return _layout(fig, title, separators)
 
 
@@ -154,5 +196,47 @@ def sentiment_trend(
     """Net sentiment, (positive - negative) / (positive + negative), per week."""
     fig = go.Figure()
     fig.add_scatter(x=list(weeks), y=list(net), name=label, mode="lines+markers", line={"color": color})
-    fig.update_yaxes(range=[-1, 1], zeroline=True, zerolinecolor="#888")
+    fig.update_yaxes(range=[-1.05, 1.05], zeroline=True, zerolinecolor="#888")
+    fig.update_xaxes(type="category")
     return _layout(fig, title, separators)
+
+
+#: Colours of the sentiment labels (negative, neutral, positive), distinct in grey print too.
+SENTIMENT_COLORS = ("#b42318", "#9aa5b1", "#1a7f37")
+
+
+def sentiment_distribution(
+    labels: Sequence[str],
+    current: Sequence[int],
+    previous: Sequence[int],
+    *,
+    title: str,
+    current_label: str,
+    previous_label: str,
+    separators: str,
+    y_title: str,
+    shares: Sequence[str] = (),
+) -> go.Figure:
+    """Messages per sentiment label (negative, neutral, positive), this month beside last month.
+
+    ``shares`` are the current month's shares, already formatted, shown above its bars.
+    """
+    fig = go.Figure()
+    fig.add_bar(
+        x=list(labels),
+        y=list(previous),
+        name=previous_label,
+        marker_color="#d9e2ec",
+        marker_line={"color": "#7b8794", "width": 1},
+    )
+    fig.add_bar(
+        x=list(labels),
+        y=list(current),
+        name=current_label,
+        marker_color=list(SENTIMENT_COLORS[: len(labels)]),
+        text=list(shares) or None,
+        textposition="outside",
+        cliponaxis=False,
+    )
+    fig.update_layout(barmode="group", hovermode="closest")
+    return _layout(fig, title, separators, y_title)

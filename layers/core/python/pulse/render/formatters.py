@@ -33,12 +33,13 @@ def number(value: float | int | None, lang: str, digits: int = 0) -> str:
 
 
 def compact(value: float | int | None, lang: str) -> str:
-    """A large count in short form: ``1,2 M`` / ``1.2M``, ``45,3 k`` / ``45.3K``."""
+    """A large count in short form: ``1,2 M`` / ``1.2M``, ``45,3 k`` / ``45.3K`` (no-break space in French)."""
     if _missing(value):
         return MISSING
     assert value is not None
     magnitude = abs(value)
-    for limit, suffix_en, suffix_fr in ((1e9, "B", " Md"), (1e6, "M", " M"), (1e3, "K", " k")):
+    # A no-break space keeps "1,2 M" together when a table cell or a sentence wraps.
+    for limit, suffix_en, suffix_fr in ((1e9, "B", "\u00a0Md"), (1e6, "M", "\u00a0M"), (1e3, "K", "\u00a0k")):
         if magnitude >= limit:
             digits = 1 if magnitude < limit * 100 else 0
             suffix = suffix_fr if lang == "fr" else suffix_en

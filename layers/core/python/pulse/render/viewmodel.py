@@ -1,29 +1,48 @@
 """The view model: exactly what a report shows, already formatted and translated.
 
 ``build_report_view`` turns a brand's KPI results and tables into a
-:class:`ReportView`; templates only lay it out, charts are plain figures.
+:class:`ReportView`; templates only lay it out, charts are plain figures. Every
+aggregation comes from :mod:`pulse.kpis` (``daily_series``, ``top_posts``,
+``unanswered``, ``business_hours_first_response``), so the report and the
+``pulse kpis`` command share one implementation of each number.
 """
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
+from babel.dates import format_interval, format_time, get_day_names
 
-from pulse.config import Brand
-from pulse.kpis import Kpis, KpiSet, first_responses
-from pulse.kpis.core import engagements_of, posts_in_period
+from pulse.config import Brand, OpeningHours
+from pulse.kpis import (
+    NO_VIEW_COUNTS,
+    Kpis,
+    KpiSet,
+    business_hours_first_response,
+    business_hours_response_minutes,
+    daily_series,
+    engagement_denominator,
+    first_responses,
+    top_posts,
+    unanswered,
+)
 from pulse.period import Period
 from pulse.render import charts
 from pulse.render import formatters as fmt
-from pulse.render.i18n import gettext
+from pulse.render.i18n import gettext, locale_of
+from pulse.render.summary import BestPost, summary_sentences
 from pulse.tables import Tables
 
 Direction = Literal["up", "down", "flat", "none"]
 Tone = Literal["good", "bad", "neutral"]
+ChartGroup = Literal["audience", "care", "sentiment"]
 
 #: First-response-time buckets: (upper bound in minutes, label).
 RESPONSE_BUCKETS: tuple[tuple[float, str], ...] = (
@@ -33,6 +52,16 @@ RESPONSE_BUCKETS: tuple[tuple[float, str], ...] = (
     (1440, "4–24 h"),
     (float("inf"), "> 24 h"),
 )
+
+#: Text colours of a change's tone; each has a contrast of at least 4.5:1 on white (WCAG AA).
+TONE_COLORS: dict[str, str] = {"good": "#1a7f37", "bad": "#b42318", "neutral": "#52606d"}
+INK = "#1f2933"
+
+#: Rows shown in the follow-up list; the rest are counted.
+FOLLOW_UP_ROWS = 15
+#: Logos larger than this are not embedded (the HTML goes by email and API).
+MAX_LOGO_BYTES = 512 * 1024
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True)
@@ -45,6 +74,7 @@ class KpiCard:
     direction: Direction
     tone: Tone
     arrow: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,8 +83,10 @@ class PlatformRow:
     name: str
     posts: str
     impressions: str
+    reach: str
     engagements: str
     engagement_rate: str
+    rate_basis: str
     response_rate: str
     first_response: str
     followers: str
@@ -67,6 +99,7 @@ class ChartView:
     title: str
     alt: str
     figure: go.Figure
+    group: ChartGroup = "audience"
 
 
 @dataclass(frozen=True)
@@ -86,6 +119,7 @@ class MessageRow:
     author: str
     text: str
     sentiment: str
+    sentiment_key: str
     age: str
 
 
@@ -116,9 +150,68 @@ class ReportView:
     glossary: list[GlossaryEntry]
     notes: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
+    period_label: str = ""
+    timezone: str = "UTC"
+    cover_text_color: str = "#ffffff"
+    tone_colors: dict[str, str] = field(default_factory=lambda: dict(TONE_COLORS))
+    follow_up_more: int = 0
+    unanswered_count: int = 0
+    has_sentiment: bool = False
 
     def t(self, message: str) -> str:
         return gettext(self.lang, message)
+
+
+# ---------------------------------------------------------------------------
+# Colours and logo
+# ---------------------------------------------------------------------------
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2 relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio, from 1 to 21 (AA asks 4.5 for normal text)."""
+    a, b = sorted((relative_luminance(foreground), relative_luminance(background)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def text_color_on(background: str) -> str:
+    """White or ink, whichever reads better on ``background``."""
+    return "#ffffff" if contrast_ratio("#ffffff", background) >= contrast_ratio(INK, background) else INK
+
+
+def logo_source(logo: str | None) -> str | None:
+    """What the report's ``<img src>`` gets for ``brand.logo``.
+
+    An https URL (or a data: URI) is kept; a local file is embedded as a data:
+    URI so the HTML stays self-contained. A missing, unreadable, non-image or
+    oversized file gives None: no logo rather than a broken image.
+    """
+    if not logo:
+        return None
+    if logo.startswith(("https://", "data:image/")):
+        return logo
+    path = Path(logo.removeprefix("file://")).expanduser()
+    mime, _ = mimetypes.guess_type(path.name)
+    if mime is None or not mime.startswith("image/"):
+        return None
+    try:
+        if path.stat().st_size > MAX_LOGO_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+# ---------------------------------------------------------------------------
+# Cards
+# ---------------------------------------------------------------------------
 
 
 def _change(
@@ -141,40 +234,6 @@ def _change(
     return text, direction, "good" if better else "bad", "▲" if delta > 0 else "▼"
 
 
-def _cards(kpis: Kpis, prev: Kpis, lang: str) -> list[KpiCard]:
-    t = lambda m: gettext(lang, m)  # noqa: E731
-    specs: list[tuple[str, str, float | None, float | None, str, bool, bool]] = [
-        ("impressions", t("Impressions"), kpis.impressions, prev.impressions, "compact", False, False),
-        ("reach", t("Reach"), kpis.reach, prev.reach, "compact", False, False),
-        ("engagements", t("Engagements"), kpis.engagements, prev.engagements, "compact", False, False),
-        ("engagement_rate", t("Engagement rate"), kpis.engagement_rate, prev.engagement_rate, "percent", True, False),
-        ("followers_end", t("Followers"), kpis.followers_end, prev.followers_end, "number", False, False),
-        ("follower_growth", t("Follower growth"), kpis.follower_growth, prev.follower_growth, "signed", False, False),
-        ("response_rate", t("Response rate"), kpis.response_rate, prev.response_rate, "percent", True, False),
-        (
-            "first_response_time_median_minutes",
-            t("Median first response"),
-            kpis.first_response_time_median_minutes,
-            prev.first_response_time_median_minutes,
-            "duration",
-            False,
-            True,
-        ),
-        ("posts", t("Posts"), kpis.posts, prev.posts, "number", False, False),
-        ("inbound_messages", t("Messages received"), kpis.inbound_messages, prev.inbound_messages, "number", False, False),
-        ("sentiment_net", t("Net sentiment"), kpis.sentiment.net, prev.sentiment.net, "signed_ratio", True, False),
-    ]  # fmt: skip
-    cards = []
-    for key, label, cur, old, kind, rate, lower in specs:
-        change, direction, tone, arrow = _change(cur, old, rate=rate, lower_is_better=lower, lang=lang)
-        cards.append(
-            KpiCard(
-                key, label, _value(cur, kind, lang), _value(old, kind, lang), change, direction, tone, arrow
-            )
-        )
-    return cards
-
-
 def _value(value: float | None, kind: str, lang: str) -> str:
     if kind == "compact":
         return fmt.compact(value, lang)
@@ -185,16 +244,139 @@ def _value(value: float | None, kind: str, lang: str) -> str:
     if kind == "signed":
         return fmt.MISSING if value is None else ("+" if value > 0 else "") + fmt.number(value, lang)
     if kind == "signed_ratio":
-        return fmt.MISSING if value is None else ("+" if value > 0 else "") + fmt.number(value, lang, 2)
+        if value is None:
+            return fmt.MISSING
+        return ("+" if value > 0 else "−" if value < 0 else "") + fmt.number(abs(value), lang, 2)
     return fmt.number(value, lang)
 
 
-def _local_days(times: pd.Series, period: Period) -> pd.Series:
-    return times.dt.tz_convert(period.tz).dt.tz_localize(None).dt.normalize()
+def _cards(
+    kpis: Kpis,
+    prev: Kpis,
+    lang: str,
+    business: tuple[float | None, float | None],
+    hours_label: str,
+) -> list[KpiCard]:
+    t = lambda m: gettext(lang, m)  # noqa: E731
+    specs: list[tuple[str, str, float | None, float | None, str, bool, bool]] = [
+        ("impressions", t("Impressions"), kpis.impressions, prev.impressions, "compact", False, False),
+        ("reach", t("Reach"), kpis.reach, prev.reach, "compact", False, False),
+        ("engagements", t("Engagements"), kpis.engagements, prev.engagements, "compact", False, False),
+        ("engagement_rate", t("Engagement rate"), kpis.engagement_rate, prev.engagement_rate, "percent", True, False),
+        ("followers_end", t("Followers"), kpis.followers_end, prev.followers_end, "number", False, False),
+        ("follower_growth", t("Follower growth"), kpis.follower_growth, prev.follower_growth, "signed", False, False),
+        ("posts", t("Posts"), kpis.posts, prev.posts, "number", False, False),
+        ("inbound_messages", t("Messages received"), kpis.inbound_messages, prev.inbound_messages, "number", False, False),
+        ("response_rate", t("Response rate"), kpis.response_rate, prev.response_rate, "percent", True, False),
+        (
+            "first_response_time_median_minutes",
+            t("Median first response"),
+            kpis.first_response_time_median_minutes,
+            prev.first_response_time_median_minutes,
+            "duration",
+            False,
+            True,
+        ),
+        (
+            "business_hours_first_response",
+            t("Median first response in opening hours"),
+            business[0],
+            business[1],
+            "duration",
+            False,
+            True,
+        ),
+        ("sentiment_net", t("Net sentiment"), kpis.sentiment.net, prev.sentiment.net, "signed_ratio", True, False),
+    ]  # fmt: skip
+    cards = []
+    for key, label, cur, old, kind, rate, lower in specs:
+        if key == "sentiment_net":  # a difference of two ratios in [-1, 1], not percentage points
+            change, direction, tone, arrow = _change(cur, old, rate=False, lower_is_better=False, lang=lang)
+            if cur is not None and old is not None:
+                change = _value(cur - old, "signed_ratio", lang) if abs(cur - old) > 1e-9 else "±0"
+        else:
+            change, direction, tone, arrow = _change(cur, old, rate=rate, lower_is_better=lower, lang=lang)
+        cards.append(
+            KpiCard(
+                key,
+                label,
+                _value(cur, kind, lang),
+                _value(old, kind, lang),
+                change,
+                direction,
+                tone,
+                arrow,
+                note=hours_label if key == "business_hours_first_response" else "",
+            )
+        )
+    return cards
 
 
-def _daily_index(period: Period) -> pd.DatetimeIndex:
-    return pd.date_range(period.first_day, period.last_day, freq="D")
+# ---------------------------------------------------------------------------
+# Labels
+# ---------------------------------------------------------------------------
+
+
+def opening_hours_label(hours: OpeningHours, lang: str) -> str:
+    """``Mon–Fri 9:00 AM–6:00 PM`` / ``lun.–ven. 09:00–18:00``."""
+    locale = locale_of(lang)
+    names = get_day_names("abbreviated", locale=locale)  # 0 = Monday
+    days = sorted(set(hours.days))
+    if not days:
+        return gettext(lang, "closed")
+    contiguous = days == list(range(days[0], days[-1] + 1))
+    if contiguous and len(days) > 2:
+        day_text = f"{names[days[0]]}–{names[days[-1]]}"
+    else:
+        day_text = ", ".join(names[d] for d in days)
+    times = (
+        f"{format_time(hours.start, 'short', locale=locale)}–{format_time(hours.end, 'short', locale=locale)}"
+    )
+    return f"{day_text} {times}"
+
+
+def _sentence_month(period: Period, lang: str) -> str:
+    """Last month's name as it reads inside a sentence: ``September``, ``septembre`` (with the year in January)."""
+    previous = period.previous().first_day
+    pattern = "LLLL" if previous.year == period.first_day.year else "LLLL y"
+    from babel.dates import format_date
+
+    return format_date(previous, pattern, locale=locale_of(lang))
+
+
+def _platform_name(platform: object) -> str:
+    return charts.PLATFORM_NAMES.get(str(platform), str(platform))
+
+
+def _rate_and_basis(k: Kpis, platform: str, lang: str) -> tuple[str, str]:
+    t = lambda m: gettext(lang, m)  # noqa: E731
+    basis = engagement_denominator(platform, k)
+    if basis == "impressions":  # the usual denominator: not repeated on every row
+        return fmt.percent(k.engagement_rate, lang), ""
+    if basis == "reach":
+        return fmt.percent(k.engagement_rate_by_reach, lang), t("of reach")
+    if platform in NO_VIEW_COUNTS:
+        return fmt.MISSING, t("no impressions or reach reported")
+    return fmt.MISSING, ""
+
+
+def response_buckets(minutes: pd.Series) -> dict[str, int]:
+    """Number of response times (minutes) per :data:`RESPONSE_BUCKETS` bucket."""
+    buckets: dict[str, int] = {}
+    lower = float("-inf")
+    for upper, label in RESPONSE_BUCKETS:
+        buckets[label] = int(((minutes >= lower) & (minutes < upper)).sum())
+        lower = upper
+    return buckets
+
+
+def _ints(series: pd.Series) -> list[float | None]:
+    return [None if pd.isna(v) else float(v) for v in series]
+
+
+# ---------------------------------------------------------------------------
+# The view
+# ---------------------------------------------------------------------------
 
 
 def build_report_view(
@@ -213,39 +395,18 @@ def build_report_view(
     primary, accent = brand.colors.primary, brand.colors.accent
     month_label = fmt.month_name(period.first_day, lang)
     previous_label = fmt.month_name(period.previous().first_day, lang)
-    index = _daily_index(period)
-    day_labels = [fmt.day_label(d.date(), lang) for d in index]
 
-    posts = posts_in_period(tables.posts, period).copy()
-    posts["engagements"] = engagements_of(posts)
-    posts["day"] = _local_days(posts["created_at"], period)
-    daily = posts.groupby("day").agg(impressions=("impressions", "sum"), engagements=("engagements", "sum"))
-    daily = daily.reindex(index, fill_value=0)
+    daily = daily_series(tables, period)
+    day_labels = [fmt.day_label(d.date(), lang) for d in daily.index]
+    platforms = list(kpi_set.by_platform)
 
-    responses = first_responses(tables.messages, period)
-    responses["day"] = _local_days(responses["created_at"], period)
-    responded = responses["first_reply_at"].notna()
-    per_day = pd.DataFrame({"inbound": responses.groupby("day").size()}).reindex(index, fill_value=0)
-    per_day["responded"] = responses[responded].groupby("day").size().reindex(index, fill_value=0)
-
-    minutes = responses.loc[responded, "response_minutes"]
-    buckets: dict[str, int] = {}
-    lower = float("-inf")
-    for upper, label in RESPONSE_BUCKETS:
-        buckets[label] = int(((minutes >= lower) & (minutes < upper)).sum())
-        lower = upper
-
-    followers = tables.followers
-    in_month = followers[
-        (followers["date"] >= pd.Timestamp(period.first_day))
-        & (followers["date"] <= pd.Timestamp(period.last_day))
-    ]
-    follower_frame = in_month.pivot_table(
-        index="date", columns="platform", values="followers", aggfunc="sum", observed=True
-    ).astype("float64")
-    follower_frame.index = [fmt.day_label(pd.Timestamp(d).date(), lang) for d in follower_frame.index]
-
-    platforms = sorted(kpi_set.by_platform)
+    # --- audience charts
+    follower_frame = pd.DataFrame(index=day_labels)
+    for p in platforms:
+        own = tables.followers[tables.followers["platform"] == p]
+        if not own.empty:
+            series = daily_series(Tables(followers=own), period)["followers"]
+            follower_frame[p] = _ints(series)
     chart_views = [
         ChartView(
             "reach",
@@ -253,7 +414,7 @@ def build_report_view(
             t("Bar chart of impressions per day with a line of engagements per day"),
             charts.daily_reach(
                 day_labels,
-                daily["impressions"].astype("float64").tolist(),
+                _ints(daily["impressions"]),
                 daily["engagements"].astype("float64").tolist(),
                 title=t("Impressions and engagements per day"),
                 impressions_label=t("Impressions"),
@@ -286,14 +447,20 @@ def build_report_view(
                 follower_frame, title=t("Followers per platform"), separators=separators
             ),
         ),
+    ]
+
+    # --- community care charts
+    responded = business_hours_response_minutes(tables, period, brand.opening_hours)
+    hours_label = opening_hours_label(brand.opening_hours, lang)
+    chart_views += [
         ChartView(
             "messages",
             t("Messages received and answered per day"),
             t("Bar chart of messages received per day and how many were answered"),
             charts.messages_per_day(
                 day_labels,
-                per_day["inbound"].tolist(),
-                per_day["responded"].tolist(),
+                daily["inbound"].tolist(),
+                daily["responded"].tolist(),
                 title=t("Messages received and answered per day"),
                 inbound_label=t("Received"),
                 responded_label=t("Answered"),
@@ -301,105 +468,177 @@ def build_report_view(
                 accent=accent,
                 separators=separators,
             ),
+            "care",
         ),
         ChartView(
             "response-time",
             t("Time to first response"),
-            t("Histogram of answered messages by time to first response"),
+            t(
+                "Bar chart of answered messages by time to first response, in elapsed time and counting opening hours only"
+            ),
             charts.response_time_distribution(
-                buckets,
+                response_buckets(responded["response_minutes"]),
+                business=response_buckets(responded["business_minutes"]),
                 title=t("Time to first response"),
                 y_title=t("Messages"),
+                elapsed_label=t("Elapsed time"),
+                business_label=t("Opening hours only"),
                 color=accent,
+                business_color=primary,
                 separators=separators,
             ),
+            "care",
         ),
     ]
-    labelled = responses[responses["sentiment"].notna()]
+
+    # --- sentiment charts (only when messages carry labels)
+    inbound = first_responses(tables.messages, period)
+    labelled = inbound[inbound["sentiment"].isin(SENTIMENT_LABELS)]
+    prev_counts = prev.sentiment
+    has_sentiment = (
+        bool(len(labelled)) or (prev_counts.positive + prev_counts.neutral + prev_counts.negative) > 0
+    )
     if len(labelled):
-        week = labelled["day"].dt.to_period("W").dt.start_time
-        counts = labelled.groupby([week, labelled["sentiment"]]).size().unstack(fill_value=0)
+        local_day = labelled["created_at"].dt.tz_convert(period.tz).dt.tz_localize(None).dt.normalize()
+        week = local_day.dt.to_period("W").dt.start_time.clip(lower=pd.Timestamp(period.first_day))
+        counts = labelled.groupby([week, labelled["sentiment"].astype(str)]).size().unstack(fill_value=0)
         pos = counts.get("positive", pd.Series(0, index=counts.index))
         neg = counts.get("negative", pd.Series(0, index=counts.index))
-        polar = (pos + neg).replace(0, pd.NA)
-        net = ((pos - neg) / polar).astype("Float64")
+        polar = (pos + neg).astype("float64")
+        net = ((pos - neg) / polar.where(polar > 0)).astype("float64")
+        week_label = t("week of %(day)s")
         chart_views.append(
             ChartView(
                 "sentiment",
                 t("Net sentiment per week"),
                 t("Line chart of net sentiment per week, from -1 (all negative) to +1 (all positive)"),
                 charts.sentiment_trend(
-                    [fmt.day_label(d.date(), lang) for d in net.index],
-                    [None if pd.isna(v) else float(v) for v in net],
+                    [week_label % {"day": fmt.day_label(d.date(), lang)} for d in net.index],
+                    _ints(net),
                     title=t("Net sentiment per week"),
                     label=t("Net sentiment"),
                     color=primary,
                     separators=separators,
                 ),
+                "sentiment",
+            )
+        )
+    if has_sentiment:
+        current = [getattr(kpis.sentiment, label) for label in SENTIMENT_LABELS]
+        total = sum(current)
+        chart_views.append(
+            ChartView(
+                "sentiment-labels",
+                t("Messages by sentiment"),
+                t("Bar chart of negative, neutral and positive messages this month compared with last month"),
+                charts.sentiment_distribution(
+                    [t(label) for label in SENTIMENT_LABELS],
+                    current,
+                    [getattr(prev_counts, label) for label in SENTIMENT_LABELS],
+                    shares=[fmt.percent(c / total, lang, 0) for c in current] if total else (),
+                    title=t("Messages by sentiment"),
+                    current_label=month_label,
+                    previous_label=previous_label,
+                    y_title=t("Messages"),
+                    separators=separators,
+                ),
+                "sentiment",
             )
         )
 
+    # --- per-platform table
     rows = []
     for p in platforms:
-        k, pk = kpi_set.by_platform[p], kpi_set.previous_by_platform[p]
+        k = kpi_set.by_platform[p]
+        rate, basis = _rate_and_basis(k, p, lang)
         rows.append(
             PlatformRow(
                 platform=p,
-                name=charts.PLATFORM_NAMES.get(p, p),
+                name=_platform_name(p),
                 posts=fmt.number(k.posts, lang),
                 impressions=fmt.compact(k.impressions, lang),
+                reach=fmt.compact(k.reach, lang),
                 engagements=fmt.compact(k.engagements, lang),
-                engagement_rate=fmt.percent(
-                    k.engagement_rate if k.engagement_rate is not None else None, lang
-                ),
+                engagement_rate=rate,
+                rate_basis=basis,
                 response_rate=fmt.percent(k.response_rate, lang),
                 first_response=fmt.duration(k.first_response_time_median_minutes, lang),
                 followers=fmt.number(k.followers_end, lang),
                 follower_growth=_value(k.follower_growth, "signed", lang),
             )
         )
-        del pk
 
-    top = posts.sort_values(["engagements", "created_at"], ascending=[False, True]).head(5)
-    top_posts = [
-        PostRow(
-            date=fmt.day_label(r.day.date(), lang),
-            platform=charts.PLATFORM_NAMES.get(r.platform, r.platform),
-            text=str(r.text) if pd.notna(r.text) else "",
-            impressions=fmt.compact(None if pd.isna(r.impressions) else int(r.impressions), lang),
-            engagements=fmt.number(int(r.engagements), lang),
-            engagement_rate=fmt.percent(
-                None if pd.isna(r.impressions) or not r.impressions else r.engagements / r.impressions, lang
-            ),
+    # --- top posts
+    top = top_posts(tables, period, n=5)
+    top_rows = []
+    for r in top.itertuples():
+        day = r.created_at.tz_convert(period.tz).date()
+        rate = r.engagement_rate if pd.notna(r.engagement_rate) else r.engagement_rate_by_reach
+        text = str(r.text) if pd.notna(r.text) else ""
+        top_rows.append(
+            PostRow(
+                date=fmt.day_label(day, lang),
+                platform=_platform_name(r.platform),
+                text=text if len(text) <= 400 else text[:399].rstrip() + "…",
+                impressions=fmt.compact(None if pd.isna(r.impressions) else int(r.impressions), lang),
+                engagements=fmt.number(int(r.engagements), lang),
+                engagement_rate=fmt.percent(None if pd.isna(rate) else float(rate), lang),
+            )
         )
-        for r in top.itertuples()
-    ]
-
-    open_items = responses[~responded].copy()
-    open_items["rank"] = open_items["sentiment"].map({"negative": 0, "neutral": 1, "positive": 2}).fillna(1)
-    open_items = open_items.sort_values(["rank", "created_at"], ascending=[True, False]).head(10)
-    follow_up = [
-        MessageRow(
-            date=fmt.day_label(r.day.date(), lang),
-            platform=charts.PLATFORM_NAMES.get(r.platform, r.platform),
-            author=str(r.author) if pd.notna(r.author) else "",
-            text=str(r.text) if pd.notna(r.text) else "",
-            sentiment=t(str(r.sentiment)) if pd.notna(r.sentiment) else fmt.MISSING,
-            age=fmt.duration((period.end - r.created_at).total_seconds() / 60, lang),
+    best = (
+        BestPost(
+            platform=_platform_name(top.iloc[0]["platform"]),
+            date=fmt.day_label(top.iloc[0]["created_at"].tz_convert(period.tz).date(), lang),
+            engagements=int(top.iloc[0]["engagements"]),
         )
-        for r in open_items.itertuples()
-    ]
+        if len(top)
+        else None
+    )
 
+    # --- messages to follow up: unanswered, negative first, then the most negative and oldest
+    open_items = unanswered(tables, period)
+    rank = (
+        open_items["sentiment"].map({"negative": 0, "neutral": 1, "positive": 2}).astype("Float64").fillna(1)
+    )
+    open_items = open_items.assign(
+        _rank=rank, _score=open_items["sentiment_score"].astype("Float64").fillna(0.0)
+    ).sort_values(["_rank", "_score", "created_at"], ascending=[True, True, True], kind="stable")
+    now = (
+        pd.Timestamp(generated_at).tz_convert("UTC")
+        if generated_at.tzinfo
+        else pd.Timestamp(generated_at, tz="UTC")
+    )
+    follow_up = []
+    for r in open_items.head(FOLLOW_UP_ROWS).itertuples():
+        label = str(r.sentiment) if pd.notna(r.sentiment) else ""
+        follow_up.append(
+            MessageRow(
+                date=fmt.day_label(r.created_at.tz_convert(period.tz).date(), lang),
+                platform=_platform_name(r.platform),
+                author=str(r.author) if pd.notna(r.author) else "",
+                text=str(r.text) if pd.notna(r.text) else "",
+                sentiment=t(label) if label else fmt.MISSING,
+                sentiment_key=label or "none",
+                age=fmt.duration(max((now - r.created_at).total_seconds() / 60, 0), lang),
+            )
+        )
+
+    # --- notes
     notes = [t("Post metrics are their latest known values for posts published during the month.")]
-    no_views = [
-        charts.PLATFORM_NAMES.get(p, p) for p in platforms if kpi_set.by_platform[p].impressions is None
-    ]
+    no_views = [_platform_name(p) for p in platforms if p in NO_VIEW_COUNTS]
     if no_views:
         notes.append(
-            t("No impressions are available for: %(platforms)s; their engagement rate is not computed.")
+            t(
+                "%(platforms)s report neither impressions nor reach: their engagement rate is not computed "
+                "and their engagements count in the totals only."
+            )
             % {"platforms": ", ".join(no_views)}
         )
 
+    business = (
+        business_hours_first_response(tables, period, brand.opening_hours)[0],
+        business_hours_first_response(tables, period.previous(), brand.opening_hours)[0],
+    )
     return ReportView(
         brand_id=brand.id,
         brand_name=brand.name,
@@ -410,65 +649,46 @@ def build_report_view(
         generated_label=fmt.long_date(generated_at.astimezone(brand.tz), lang),
         primary_color=primary,
         accent_color=accent,
-        logo=brand.logo,
-        summary=summary_sentences(kpis, prev, lang, previous_label),
-        cards=_cards(kpis, prev, lang),
+        logo=logo_source(brand.logo),
+        summary=summary_sentences(kpis, prev, lang, _sentence_month(period, lang), best),
+        cards=_cards(kpis, prev, lang, business, hours_label),
         platforms=rows,
         charts=chart_views,
-        top_posts=top_posts,
+        top_posts=top_rows,
         follow_up=follow_up,
-        glossary=glossary(lang),
+        glossary=glossary(lang, hours_label, brand.timezone),
         notes=notes,
         links=links or {},
+        period_label=format_interval(period.first_day, period.last_day, "yMMMd", locale=locale_of(lang)),
+        timezone=brand.timezone,
+        cover_text_color=text_color_on(primary),
+        follow_up_more=max(len(open_items) - FOLLOW_UP_ROWS, 0),
+        unanswered_count=len(open_items),
+        has_sentiment=has_sentiment,
     )
 
 
-def summary_sentences(kpis: Kpis, prev: Kpis, lang: str, previous_label: str) -> list[str]:
-    """A few plain sentences on the month, generated from the numbers."""
-    t = lambda m: gettext(lang, m)  # noqa: E731
-    out = []
-    if kpis.impressions is not None and prev.impressions:
-        change = (kpis.impressions - prev.impressions) / prev.impressions
-        template = (
-            t("Impressions rose by %(change)s compared with %(month)s.")
-            if change >= 0
-            else t("Impressions fell by %(change)s compared with %(month)s.")
-        )
-        out.append(template % {"change": fmt.percent(abs(change), lang), "month": previous_label})
-    if kpis.response_rate is not None:
-        out.append(
-            t(
-                "The team answered %(rate)s of the %(count)s messages received, with a median first response of %(median)s."
-            )
-            % {
-                "rate": fmt.percent(kpis.response_rate, lang),
-                "count": fmt.number(kpis.inbound_messages, lang),
-                "median": fmt.duration(kpis.first_response_time_median_minutes, lang),
-            }
-        )
-    if kpis.follower_growth is not None:
-        out.append(
-            t("The community gained %(growth)s followers (%(rate)s).")
-            % {
-                "growth": fmt.number(kpis.follower_growth, lang),
-                "rate": fmt.signed_percent(kpis.follower_growth_rate, lang),
-            }
-        )
-    return out
-
-
-def glossary(lang: str) -> list[GlossaryEntry]:
-    """Each KPI's definition (the wording of docs/kpis.md)."""
+def glossary(lang: str, opening_hours: str = "", timezone: str = "") -> list[GlossaryEntry]:
+    """Each KPI's definition, in the words of docs/kpis.md."""
     t = lambda m: gettext(lang, m)  # noqa: E731
     entries = [
-        ("Posts", "Posts published during the month, in the brand's time zone."),
-        ("Impressions", "Sum of the impressions of the month's posts that report them (latest known values)."),
-        ("Reach", "Sum of the reach of the month's posts that report it; accounts reached by several posts count once per post."),
-        ("Engagements", "Likes + comments + shares + saves + clicks on the month's posts."),
-        ("Engagement rate", "Engagements divided by impressions, over the month's posts that have impressions."),
-        ("Response rate", "Share of the messages received during the month that got at least one reply from the brand, whenever it was sent."),
-        ("Median first response", "Median time between a message and the brand's first reply to it, over the answered messages."),
-        ("Follower growth", "Followers at the end of the month minus followers at its start (last count before the 1st), summed over accounts."),
-        ("Net sentiment", "(positive − negative) / (positive + negative) over the messages received, from −1 to +1."),
+        ("Period", "One calendar month in the brand's time zone (%(tz)s): from the 1st at 00:00 local time to the next 1st at 00:00, end excluded."),
+        ("Posts", "Number of posts whose publication date falls in the period. A post's metrics are its latest known values."),
+        ("Impressions", "Sum of impressions over the period's posts that have a value; not available when none has one."),
+        ("Reach", "Sum of reach over the period's posts that have a value; not available when none has one."),
+        ("Engagements", "Sum of likes + comments + shares + saves + clicks over the period's posts (an empty count is 0)."),
+        ("Engagement rate", "Σ engagements / Σ impressions over the period's posts with impressions > 0 (by reach where a platform reports reach only). Mastodon and Bluesky report neither, so they have no rate."),
+        ("Messages received", "Messages not from the brand created in the period (customers answering the brand back are inbound messages too)."),
+        ("Response rate", "Messages received that got at least one brand reply on the same platform, whenever it was sent (also after the period's end), divided by the messages received."),
+        ("Median first response", "Median of the answered messages' first response times: the earliest brand reply's time minus the message's time."),
+        ("Median first response in opening hours", "The same median, counting only the part of [message, first reply] that overlaps the brand's opening hours (%(hours)s, %(tz)s)."),
+        ("Followers", "Sum over accounts of each account's last follower count in the period."),
+        ("Follower growth", "Followers at the end minus followers at the start, where the start is each account's last count before the period's first day (else its first count inside the period)."),
+        ("Net sentiment", "(positive − negative) / (positive + negative) over the period's messages received that carry a sentiment label, from −1 to +1; not available when both are 0."),
+        ("Messages to follow up", "Messages received in the period with no brand reply, negative ones first, then the oldest."),
     ]  # fmt: skip
-    return [GlossaryEntry(t(term), t(definition)) for term, definition in entries]
+    values = {"hours": opening_hours, "tz": timezone}
+    return [
+        GlossaryEntry(t(term), t(definition) % values if "%(" in definition else t(definition))
+        for term, definition in entries
+    ]
