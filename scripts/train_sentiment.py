@@ -26,6 +26,7 @@ import argparse
 import io
 import json
 import math
+import random
 import re
 import sys
 import time
@@ -47,7 +48,13 @@ from pulse.sentiment.corpus import (  # noqa: E402
     load_umsab,
     macro_f1,
 )
-from pulse.sentiment.features import N_DENSE, Normalizer, codepoints, hash_features  # noqa: E402
+from pulse.sentiment.features import (  # noqa: E402
+    N_DENSE,
+    Normalizer,
+    bucket_features,
+    codepoints,
+    ngram_hashes,
+)
 
 LANGUAGES = tuple(UMSAB_LANGUAGES.values())
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -76,15 +83,16 @@ def sentiment_matrix(
     bits: int,
     char_ngrams: tuple[int, ...],
     word_ngrams: int,
+    word_weight: float,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Features with a shared block and one block per language (zero outside the message's language)."""
     n_cols = N_DENSE + (1 << bits)
     mats, labels = [], []
     for li, code in enumerate(LANGUAGES):
         part = data[code]
-        f = hash_features(
-            codepoints(normalizer(part.texts)), bits, char_ngrams, word_ngrams, emoji_table=emojis
-        )
+        codes = codepoints(normalizer(part.texts))
+        grams = ngram_hashes(codes, char_ngrams, word_ngrams)
+        f = bucket_features(grams, bits, emoji_table=emojis, codes=codes, word_weight=word_weight)
         m = sp.csr_matrix((f.values, (f.rows, f.columns)), shape=(f.n_rows, n_cols))
         blocks = [m] + [m if j == li else sp.csr_matrix((f.n_rows, n_cols)) for j in range(len(LANGUAGES))]
         mats.append(sp.hstack(blocks, format="csr"))
@@ -92,13 +100,28 @@ def sentiment_matrix(
     return sp.vstack(mats, format="csr"), np.concatenate(labels)
 
 
+def snippets(texts: list[str], seed: int = 7) -> list[str]:
+    """Texts plus short word windows cut from them, so the language detector learns short messages."""
+    rng = random.Random(seed)
+    out = list(texts)
+    for text in texts:
+        words = text.split()
+        for _ in range(2):
+            if len(words) > 2:
+                size = rng.randint(1, min(5, len(words) - 1))
+                start = rng.randrange(0, len(words) - size + 1)
+                out.append(" ".join(words[start : start + size]))
+    return out
+
+
 def language_matrix(
-    data: dict[str, LabelledTexts], normalizer: Normalizer, bits: int, char_ngrams: tuple[int, ...]
+    data: dict[str, LabelledTexts], normalizer: Normalizer, bits: int, kinds: tuple[str, ...]
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     n_cols = N_DENSE + (1 << bits)
     mats, labels = [], []
     for li, code in enumerate(LANGUAGES):
-        f = hash_features(codepoints(normalizer(data[code].texts)), bits, char_ngrams, word_ngrams=1)
+        grams = ngram_hashes(codepoints(normalizer(snippets(data[code].texts))), (2, 3), 1)
+        f = bucket_features(grams, bits, kinds)
         mats.append(sp.csr_matrix((f.values, (f.rows, f.columns)), shape=(f.n_rows, n_cols)))
         labels.append(np.full(f.n_rows, li))
     return sp.vstack(mats, format="csr"), np.concatenate(labels)
@@ -134,9 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     parser.add_argument("--bits", type=int, default=18, help="log2 of the hash buckets")
-    parser.add_argument("--c", type=float, default=3.0, help="inverse L2 strength of the sentiment model")
-    parser.add_argument("--char-ngrams", default="2345")
+    parser.add_argument("--c", type=float, default=10.0, help="inverse L2 strength of the sentiment model")
+    parser.add_argument("--char-ngrams", default="345")
     parser.add_argument("--word-ngrams", type=int, default=2)
+    parser.add_argument(
+        "--word-weight", type=float, default=6.0, help="value of word n-grams vs char n-grams"
+    )
     parser.add_argument("--refit-on-val", action="store_true", help="also train on the validation split")
     args = parser.parse_args(argv)
 
@@ -151,13 +177,15 @@ def main(argv: list[str] | None = None) -> int:
     emojis = emoji_table(polarity)
     char_ngrams = tuple(int(x) for x in args.char_ngrams)
 
-    lang_bits, lang_ngrams = 16, (1, 2, 3)
-    x_lang, y_lang = language_matrix(fit_data, normalizer, lang_bits, lang_ngrams)
+    lang_bits, lang_kinds = 16, ("c2", "c3", "w1")
+    x_lang, y_lang = language_matrix(fit_data, normalizer, lang_bits, lang_kinds)
     lang_clf = LogisticRegression(C=10.0, max_iter=500, tol=1e-4)
     lang_clf.fit(x_lang, y_lang)
     print(f"language model fitted ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    x, y = sentiment_matrix(fit_data, normalizer, emojis, args.bits, char_ngrams, args.word_ngrams)
+    x, y = sentiment_matrix(
+        fit_data, normalizer, emojis, args.bits, char_ngrams, args.word_ngrams, args.word_weight
+    )
     clf = LogisticRegression(C=args.c, max_iter=1000, tol=1e-4)
     clf.fit(x, y)
     print(f"sentiment model fitted on {x.shape} ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -171,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
         "bits": args.bits,
         "char_ngrams": list(char_ngrams),
         "word_ngrams": args.word_ngrams,
+        "word_weight": args.word_weight,
         "lang_bits": lang_bits,
-        "lang_char_ngrams": list(lang_ngrams),
+        "lang_kinds": list(lang_kinds),
         "c": args.c,
         "trained_on": "umsab train + val" if args.refit_on_val else "umsab train",
     }

@@ -22,7 +22,15 @@ import numpy.typing as npt
 
 from pulse.sentiment.base import LABELS, SentimentResult
 from pulse.sentiment.exceptions import SentimentModelError
-from pulse.sentiment.features import N_DENSE, SEPARATOR, Normalizer, codepoints, hash_features
+from pulse.sentiment.features import (
+    N_DENSE,
+    SEPARATOR,
+    NGramHashes,
+    Normalizer,
+    bucket_features,
+    codepoints,
+    ngram_hashes,
+)
 
 MODEL_PATH = Path(__file__).with_name("sentiment_model.bin")
 UNKNOWN_LANGUAGE = "und"
@@ -45,18 +53,21 @@ class SentimentModel:
     languages
         Language codes with their own weights, in table order.
     sentiment_weights
-        ``(len(languages) + 1) * n_columns`` rows by 3 classes; table ``i`` is
-        language ``i``, the last one the language-independent model.
+        3 classes by ``(len(languages) + 1) * n_columns``: table ``i`` is
+        language ``i``, the last one the model for any other language.
+    lang_weights
+        One row per language by ``N_DENSE + 2**lang_bits`` columns.
     """
 
     languages: tuple[str, ...]
     bits: int
     char_ngrams: tuple[int, ...]
     word_ngrams: int
+    word_weight: float
     sentiment_weights: npt.NDArray[np.float32]
     sentiment_bias: npt.NDArray[np.float32]
     lang_bits: int
-    lang_char_ngrams: tuple[int, ...]
+    lang_kinds: tuple[str, ...]
     lang_weights: npt.NDArray[np.float32]
     lang_bias: npt.NDArray[np.float32]
     emoji_table: npt.NDArray[np.float32]
@@ -83,10 +94,11 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
     scale = arrays["sentiment_scale"].astype(np.float32)
     blocks = arrays["sentiment_blocks"].astype(np.float32) * scale
     generic = blocks[0]
-    tables = np.empty(((len(languages) + 1) * n_cols, 3), dtype=np.float32)
+    tables = np.empty((3, (len(languages) + 1) * n_cols), dtype=np.float32)
     for i in range(len(languages)):
-        tables[i * n_cols : (i + 1) * n_cols] = generic + blocks[i + 1]
-    tables[len(languages) * n_cols :] = generic
+        tables[:, i * n_cols : (i + 1) * n_cols] = (generic + blocks[i + 1]).T
+    # languages without their own weights: the shared ones plus the average language
+    tables[:, len(languages) * n_cols :] = (generic + blocks[1:].mean(axis=0)).T
     words = str(arrays["vocab_words"]).split("\n") if str(arrays["vocab_words"]) else []
     vocab = dict(zip(words, arrays["vocab_logp"].astype(float).tolist(), strict=True))
     emoji_table = np.zeros(int(arrays["emoji_codepoints"].max(initial=0)) + 1, dtype=np.float32)
@@ -96,11 +108,12 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
         bits=bits,
         char_ngrams=tuple(meta["char_ngrams"]),
         word_ngrams=int(meta["word_ngrams"]),
+        word_weight=float(meta.get("word_weight", 1.0)),
         sentiment_weights=tables,
         sentiment_bias=arrays["sentiment_bias"].astype(np.float32),
         lang_bits=int(meta["lang_bits"]),
-        lang_char_ngrams=tuple(meta["lang_char_ngrams"]),
-        lang_weights=arrays["lang_weights"].astype(np.float32),
+        lang_kinds=tuple(meta["lang_kinds"]),
+        lang_weights=np.ascontiguousarray(arrays["lang_weights"].astype(np.float32).T),
         lang_bias=arrays["lang_bias"].astype(np.float32),
         emoji_table=emoji_table,
         normalizer=Normalizer(vocab),
@@ -123,7 +136,7 @@ def get_model() -> SentimentModel:
 
 
 def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    z = logits - logits.max(axis=1, keepdims=True)
+    z: npt.NDArray[np.float32] = (logits - logits.max(axis=1, keepdims=True)).astype(np.float32)
     np.exp(z, out=z)
     z /= z.sum(axis=1, keepdims=True)
     return z
@@ -136,11 +149,12 @@ def _linear(
     weights: npt.NDArray[np.float32],
     n_rows: int,
 ) -> npt.NDArray[np.float32]:
-    """``X @ weights`` for a sparse X given as (row, column, value) triples."""
-    gathered = weights[flat_columns]
-    out = np.empty((n_rows, weights.shape[1]), dtype=np.float32)
-    for k in range(weights.shape[1]):
-        out[:, k] = np.bincount(rows, weights=gathered[:, k] * values, minlength=n_rows)
+    """``X @ weights.T`` for a sparse X given as (row, column, value) triples."""
+    out = np.empty((n_rows, weights.shape[0]), dtype=np.float32)
+    for k in range(weights.shape[0]):
+        gathered = np.take(weights[k], flat_columns)
+        gathered *= values
+        out[:, k] = np.bincount(rows, weights=gathered, minlength=n_rows)
     return out
 
 
@@ -188,14 +202,15 @@ class BuiltinAnalyzer:
         out: list[str] = []
         for start in range(0, len(texts), CHUNK_SIZE):
             batch = model.normalizer(_clip(texts[start : start + CHUNK_SIZE]))
-            index = self._detect(batch, codepoints(batch))
+            grams = ngram_hashes(codepoints(batch), (2, 3), 1)
+            index = self._detect(batch, grams)
             out.extend(_lang_code(model, int(i)) for i in index)
         return out
 
-    def _detect(self, batch: str, codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+    def _detect(self, batch: str, grams: NGramHashes) -> npt.NDArray[np.int64]:
         """Language table index per message (``len(languages)`` for unknown)."""
         model = self.model
-        feats = hash_features(codes, model.lang_bits, model.lang_char_ngrams, word_ngrams=1)
+        feats = bucket_features(grams, model.lang_bits, model.lang_kinds)
         logits = _linear(feats.rows, feats.columns, feats.values, model.lang_weights, feats.n_rows)
         probs = _softmax(logits + model.lang_bias)
         best = probs.argmax(axis=1)
@@ -205,26 +220,28 @@ class BuiltinAnalyzer:
             if _LETTERS_RE.search(line) is None:
                 unknown[i] = True
         best[unknown] = len(model.languages)
-        return best.astype(np.int64)
+        index: npt.NDArray[np.int64] = best.astype(np.int64)
+        return index
 
-    def _score(
-        self, texts: Sequence[str], lang: str | None
-    ) -> tuple[list[int], list[float], list[str]]:
+    def _score(self, texts: Sequence[str], lang: str | None) -> tuple[list[int], list[float], list[str]]:
         model = self.model
         n = len(texts)
         if n == 0:
             return [], [], []
         batch = model.normalizer(_clip(texts))
         codes = codepoints(batch)
+        grams = ngram_hashes(codes, model.char_ngrams, model.word_ngrams)
         if lang is None:
-            table = self._detect(batch, codes)
+            table = self._detect(batch, grams)
             langs = [_lang_code(model, int(i)) for i in table]
         else:
             code = lang.lower()
             index = model.languages.index(code) if code in model.languages else len(model.languages)
             table = np.full(n, index, dtype=np.int64)
             langs = [code] * n
-        feats = hash_features(codes, model.bits, model.char_ngrams, model.word_ngrams, model.emoji_table)
+        feats = bucket_features(
+            grams, model.bits, emoji_table=model.emoji_table, codes=codes, word_weight=model.word_weight
+        )
         flat = table[feats.rows] * model.n_columns + feats.columns
         logits = _linear(feats.rows, flat, feats.values, model.sentiment_weights, n)
         probs = _softmax(logits + model.sentiment_bias[table])

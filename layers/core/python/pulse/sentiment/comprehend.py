@@ -15,7 +15,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -175,10 +175,8 @@ class ComprehendAnalyzer:
     def _call(self, text_list: list[str], target: str) -> dict[str, Any]:
         for attempt in range(self.max_retries + 1):
             try:
-                response: dict[str, Any] = self.client.batch_detect_sentiment(  # type: ignore[assignment]
-                    TextList=text_list, LanguageCode=target
-                )
-                return response
+                response = self.client.batch_detect_sentiment(TextList=text_list, LanguageCode=target)
+                return cast("dict[str, Any]", response)
             except ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 if code not in THROTTLING_CODES:

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -50,15 +51,79 @@ _S33 = np.uint64(33)
 # ---------------------------------------------------------------------------
 
 NEGATIONS: frozenset[str] = frozenset(
-    """
-    not no never nothing nobody none nor neither cannot without dont doesnt didnt isnt wasnt arent
-    werent wont cant couldnt shouldnt wouldnt aint
-    ne n' pas jamais rien aucun aucune personne sans ni guère nullement
-    nunca nada nadie ningún ninguno ninguna sin tampoco jamás
-    nicht kein keine keinen keiner keinem keines nie niemals nichts ohne weder
-    non mai niente nulla nessuno nessuna senza né
-    não nao nem nenhum nenhuma ninguém sem
-    """.split()
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nor",
+        "neither",
+        "cannot",
+        "without",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "wasnt",
+        "arent",
+        "werent",
+        "wont",
+        "cant",
+        "couldnt",
+        "shouldnt",
+        "wouldnt",
+        "aint",
+        "ne",
+        "n'",
+        "pas",
+        "jamais",
+        "rien",
+        "aucun",
+        "aucune",
+        "personne",
+        "sans",
+        "ni",
+        "guère",
+        "nullement",
+        "nunca",
+        "nada",
+        "nadie",
+        "ningún",
+        "ninguno",
+        "ninguna",
+        "sin",
+        "tampoco",
+        "jamás",
+        "nicht",
+        "kein",
+        "keine",
+        "keinen",
+        "keiner",
+        "keinem",
+        "keines",
+        "nie",
+        "niemals",
+        "nichts",
+        "ohne",
+        "weder",
+        "non",
+        "mai",
+        "niente",
+        "nulla",
+        "nessuno",
+        "nessuna",
+        "senza",
+        "né",
+        "não",
+        "nao",
+        "nem",
+        "nenhum",
+        "nenhuma",
+        "ninguém",
+        "sem",
+    ]
 )
 
 IRONY_TAGS: frozenset[str] = frozenset(
@@ -74,7 +139,6 @@ IRONY_TAGS: frozenset[str] = frozenset(
         "sarcasmo",
         "ironía",
         "sarkasmus",
-        "ironie",
     }
 )
 
@@ -108,29 +172,46 @@ _EMOTICONS: dict[str, str] = {
     "-_-": "😑",
 }
 _EMOTICON_RE = re.compile(
-    r"(?<![\w:/])(" + "|".join(re.escape(e) for e in sorted(_EMOTICONS, key=len, reverse=True)) + r")(?![\w/])"
+    r"(?=["
+    + "".join(sorted({re.escape(e[0]) for e in _EMOTICONS}))
+    + r"])(?<![\w:/])("
+    + "|".join(re.escape(e) for e in sorted(_EMOTICONS, key=len, reverse=True))
+    + r")(?![\w/])"
 )
 
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """A regex alternation of ``words`` shaped as a trie (much faster to match than a flat list)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def walk(node: dict[str, Any]) -> str:
+        alternatives = [re.escape(ch) + walk(child) for ch, child in sorted(node.items()) if ch]
+        if not alternatives:
+            return ""
+        body = "(?:" + "|".join(alternatives) + ")"
+        return body + "?" if "" in node else body
+
+    return walk(trie)
+
+
 _TAG_RE = re.compile(r"<[^<>\n]{0,200}>")
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\bhttps?\b")
+_URL_RE = re.compile(r"h(?<!\wh)ttps?(?:://\S*)?(?!\w)|w(?<!\ww)ww\.\S+")
 _MENTION_RE = re.compile(r"@\w+")
 _HASHTAG_RE = re.compile(r"#(\w+)")
 _CAMEL_RE = re.compile(r"(?<=[a-zà-ÿ])(?=[A-ZÀ-Þ])")
-_CAPS_RE = re.compile(r"(?<!\w)[A-ZÀ-Þ]{3,}(?!\w)")
-_ELONG_RE = re.compile(r"(\w)\1{2,}")
+_CAPS_RE = re.compile(r"[A-ZÀ-Þ](?<!\w[A-ZÀ-Þ])[A-ZÀ-Þ]{2,}(?!\w)")
+_ELONG_RE = re.compile(r"(?=([^\W\d_])\1\1)\w\1+")
 _PUNCT_REPEAT_RE = re.compile(r"([!?.])\1{2,}")
-_PUNCT_RE = re.compile(r"([!?.,;:()\[\]{}\"«»“”…]+)")
-_NT_RE = re.compile(r"\b(ca|wo|do|does|did|is|was|are|were|could|should|would|ai|have|has|had)n'?t\b")
-_ELISION_RE = re.compile(r"\b(\w{1,2})'(?=\w)")
-_DIGIT_RE = re.compile(r"\d")
-_SPACES_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_NEG_SCOPE_RE = re.compile(
-    r"(?<!\S)(" + "|".join(re.escape(w) for w in sorted(NEGATIONS, key=len, reverse=True)) + r")"
-    r"((?: [^ \n!?.,;:()\[\]\"«»“”…]+){1,4})"
-)
-_TRANSLATE = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "\u2026": "…", "\u00ab": "«"})
-
-_NT_EXPAND = {"ca": "can", "wo": "will", "ai": "is"}
+_PUNCTUATION = '!?.,;:()[]{}"«»“”…'
+_NT_RE = re.compile(r"n't\b")
+_ELISION_RE = re.compile(r"'(?=\w)")
+_APOSTROPHE_RE = re.compile(r"[’‘`´]")
+_NEG_SCOPE_RE = re.compile(r" (" + _trie_pattern(NEGATIONS) + r")((?: [^ \n!?.,;:()\[\]\"«»“”…]+){1,4})")
 
 
 def strip_html(text: str) -> str:
@@ -213,28 +294,28 @@ class Normalizer:
             if "\n" in text or "\r" in text:
                 text = text.replace("\r", " ").replace("\n", " ")
             cleaned.append(text)
-        batch = SEPARATOR.join(cleaned).translate(_TRANSLATE)
+        batch = _APOSTROPHE_RE.sub("'", SEPARATOR.join(cleaned))
         batch = _URL_RE.sub(" http ", batch)
         batch = _MENTION_RE.sub(" @user ", batch)
         split_hashtag: Callable[[str], str] = self._split_hashtag  # type: ignore[attr-defined]
         batch = _HASHTAG_RE.sub(lambda m: " " + split_hashtag(m.group(1)) + " ", batch)
-        batch = _CAPS_RE.sub(lambda m: m.group(0) + " _caps_", batch)
+        batch = _CAPS_RE.sub(r"\g<0> _caps_", batch)
         batch = batch.lower()
         batch = _EMOTICON_RE.sub(lambda m: " " + _EMOTICONS[m.group(1)] + " ", batch)
         batch = _ELONG_RE.sub(r"\1\1 _elong_", batch)
         batch = _PUNCT_REPEAT_RE.sub(r"\1\1", batch)
-        batch = _NT_RE.sub(lambda m: _NT_EXPAND.get(m.group(1), m.group(1)) + " not", batch)
-        batch = _ELISION_RE.sub(r"\1' ", batch)
-        batch = _PUNCT_RE.sub(r" \1 ", batch)
-        batch = _DIGIT_RE.sub("0", batch)
-        batch = _SPACES_RE.sub(" ", batch)
-        batch = batch.replace("\n", " \n ")
-        batch = _NEG_SCOPE_RE.sub(_mark_negation, " " + batch + " ")
-        return _SPACES_RE.sub(" ", batch)
+        batch = _NT_RE.sub(" not", batch)
+        batch = _ELISION_RE.sub("' ", batch)
+        for mark in _PUNCTUATION:
+            if mark in batch:
+                batch = batch.replace(mark, f" {mark} ")
+        # one space between tokens and around each message (str.split knows every Unicode space)
+        batch = " " + " \n ".join(" ".join(line.split()) for line in batch.split(SEPARATOR)) + " "
+        return _NEG_SCOPE_RE.sub(_mark_negation, batch)
 
 
 def _mark_negation(match: re.Match[str]) -> str:
-    return match.group(1) + match.group(2).replace(" ", " ¬")
+    return " " + match.group(1) + match.group(2).replace(" ", " ¬")
 
 
 # ---------------------------------------------------------------------------
@@ -257,13 +338,18 @@ def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     return _POW_CACHE["p"], _POW_CACHE["i"]
 
 
-def _bucket(h: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.int64]:
-    h = h ^ (h >> _S33)
-    h = h * _MIX1
-    h = h ^ (h >> _S33)
-    h = h * _MIX2
-    h = h ^ (h >> _S33)
-    return (h >> np.uint64(64 - bits)).astype(np.int64) + N_DENSE
+@dataclass(frozen=True)
+class NGramHashes:
+    """64-bit hashes of the n-grams of a batch, one part per kind (``c2``..``c5``, ``w1``, ``w2``).
+
+    Within a part, ``rows`` (the message index) never decreases.
+    """
+
+    kinds: tuple[str, ...]
+    rows: tuple[npt.NDArray[np.int64], ...]
+    hashes: tuple[npt.NDArray[np.uint64], ...]
+    n_rows: int
+    message_of: npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -277,23 +363,16 @@ class HashedFeatures:
 
 
 def codepoints(batch: str) -> npt.NDArray[np.uint32]:
-    """Code points of a normalised batch string."""
-    return np.frombuffer(batch.encode("utf-32-le"), dtype=np.uint32)
+    """Code points of a normalised batch string, every digit folded to ``0``."""
+    codes = np.frombuffer(batch.encode("utf-32-le"), dtype=np.uint32).copy()
+    codes[(codes >= 0x31) & (codes <= 0x39)] = 0x30
+    return codes
 
 
-def hash_features(
-    codes: npt.NDArray[np.uint32],
-    bits: int,
-    char_ngrams: Iterable[int] = (2, 3, 4, 5),
-    word_ngrams: int = 2,
-    emoji_table: npt.NDArray[np.float32] | None = None,
-) -> HashedFeatures:
-    """Hashed char and word n-grams of a normalised batch (see :class:`Normalizer`).
-
-    Values are scaled by ``1 / sqrt(number of n-grams of the message)`` so long
-    and short messages weigh alike. The dense emoji features (lexicon polarity
-    sum and count) go in the first ``N_DENSE`` columns.
-    """
+def ngram_hashes(
+    codes: npt.NDArray[np.uint32], char_ngrams: Iterable[int] = (2, 3, 4, 5), word_ngrams: int = 2
+) -> NGramHashes:
+    """Hash every char n-gram and word n-gram of a normalised batch (see :class:`Normalizer`)."""
     n = len(codes)
     c = codes.astype(np.uint64)
     pw, inv = _powers(n)
@@ -302,56 +381,78 @@ def hash_features(
     is_sep = codes == _SEP_CODE
     sep_prefix = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(is_sep, out=sep_prefix[1:])
-    n_rows = int(sep_prefix[-1]) + 1
-
-    rows_parts: list[npt.NDArray[np.int64]] = []
-    col_parts: list[npt.NDArray[np.int64]] = []
-
+    kinds: list[str] = []
+    rows: list[npt.NDArray[np.int64]] = []
+    hashes: list[npt.NDArray[np.uint64]] = []
     for k in char_ngrams:
         if n < k:
             continue
-        start = np.arange(n - k + 1)
-        ok = sep_prefix[start + k] == sep_prefix[start]
-        start = start[ok]
-        h = (prefix[start + k] - prefix[start]) * pw[start]
-        rows_parts.append(sep_prefix[start])
-        col_parts.append(_bucket(h, bits))
-
+        start = np.flatnonzero(sep_prefix[k:] == sep_prefix[: n + 1 - k])
+        kinds.append(f"c{k}")
+        rows.append(sep_prefix[start])
+        hashes.append((prefix[start + k] - prefix[start]) * pw[start] * _MIX1)
     if word_ngrams:
-        is_gap = is_sep | (codes == _SPACE_CODE)
-        gap_idx = np.flatnonzero(is_gap)
-        # tokens are the non-empty runs between gaps
-        bounds_start = np.concatenate(([0], gap_idx + 1))
-        bounds_end = np.concatenate((gap_idx, [n]))
-        keep = bounds_end > bounds_start
-        t_start = bounds_start[keep]
-        t_end = bounds_end[keep]
+        gap_idx = np.flatnonzero(is_sep | (codes == _SPACE_CODE))
+        t_start = gap_idx[:-1] + 1
+        t_end = gap_idx[1:]
+        keep = t_end > t_start
+        t_start, t_end = t_start[keep], t_end[keep]
         t_row = sep_prefix[t_start]
-        h = ((prefix[t_end] - prefix[t_start]) * pw[t_start]) ^ _SALT_WORD
-        rows_parts.append(t_row)
-        col_parts.append(_bucket(h, bits))
+        kinds.append("w1")
+        rows.append(t_row)
+        hashes.append(((prefix[t_end] - prefix[t_start]) * pw[t_start] ^ _SALT_WORD) * _MIX2)
         if word_ngrams >= 2 and len(t_start) > 1:
-            same = t_row[1:] == t_row[:-1]
-            a = t_start[:-1][same]
-            b = t_end[1:][same]
-            h2 = ((prefix[b] - prefix[a]) * pw[a]) ^ _SALT_BIGRAM
-            rows_parts.append(t_row[:-1][same])
-            col_parts.append(_bucket(h2, bits))
+            same = np.flatnonzero(t_row[1:] == t_row[:-1])
+            a, b = t_start[same], t_end[same + 1]
+            kinds.append("w2")
+            rows.append(t_row[same])
+            hashes.append(((prefix[b] - prefix[a]) * pw[a] ^ _SALT_BIGRAM) * _MIX2)
+    return NGramHashes(
+        kinds=tuple(kinds),
+        rows=tuple(rows),
+        hashes=tuple(hashes),
+        n_rows=int(sep_prefix[-1]) + 1,
+        message_of=sep_prefix[:-1],
+    )
 
-    rows = np.concatenate(rows_parts) if rows_parts else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate(col_parts) if col_parts else np.zeros(0, dtype=np.int64)
+
+def bucket_features(
+    grams: NGramHashes,
+    bits: int,
+    kinds: Iterable[str] | None = None,
+    emoji_table: npt.NDArray[np.float32] | None = None,
+    codes: npt.NDArray[np.uint32] | None = None,
+    word_weight: float = 1.0,
+) -> HashedFeatures:
+    """Hashed n-grams as sparse features in ``N_DENSE + 2**bits`` columns.
+
+    Values are ``1 / sqrt(number of n-grams of the message)`` so long and short
+    messages weigh alike, word n-grams multiplied by ``word_weight``. With ``emoji_table`` (and ``codes``), the dense emoji
+    features (lexicon polarity sum, log count) fill the first columns.
+    """
+    wanted = set(grams.kinds if kinds is None else kinds)
+    shift = np.uint64(64 - bits)
+    parts = [i for i, kind in enumerate(grams.kinds) if kind in wanted]
+    if parts:
+        rows = np.concatenate([grams.rows[i] for i in parts])
+        cols = np.concatenate([(grams.hashes[i] >> shift).astype(np.int64) for i in parts]) + N_DENSE
+    else:
+        rows = np.zeros(0, dtype=np.int64)
+        cols = np.zeros(0, dtype=np.int64)
+    n_rows = grams.n_rows
     counts = np.bincount(rows, minlength=n_rows).astype(np.float32)
     scale = 1.0 / np.sqrt(np.maximum(counts, 1.0))
     values = scale[rows]
-
-    if emoji_table is not None:
-        in_range = codes < len(emoji_table)
-        pos = np.flatnonzero(in_range)
+    if word_weight != 1.0 and parts:
+        sizes = [len(grams.rows[i]) for i in parts]
+        is_word = np.repeat([grams.kinds[i].startswith("w") for i in parts], sizes)
+        values[is_word] *= word_weight
+    if emoji_table is not None and codes is not None:
+        pos = np.flatnonzero(codes < len(emoji_table))
         pol = emoji_table[codes[pos]]
-        hit = pol != 0
-        pos = pos[hit]
-        if len(pos):
-            r = sep_prefix[pos]
+        hit = np.flatnonzero(pol)
+        if len(hit):
+            r = grams.message_of[pos[hit]]
             pol_sum = np.bincount(r, weights=pol[hit], minlength=n_rows)
             cnt = np.bincount(r, minlength=n_rows)
             has = np.flatnonzero(cnt)
@@ -367,3 +468,15 @@ def hash_features(
                 )
             )
     return HashedFeatures(rows=rows, columns=cols, values=values.astype(np.float32), n_rows=n_rows)
+
+
+def hash_features(
+    codes: npt.NDArray[np.uint32],
+    bits: int,
+    char_ngrams: Iterable[int] = (2, 3, 4, 5),
+    word_ngrams: int = 2,
+    emoji_table: npt.NDArray[np.float32] | None = None,
+) -> HashedFeatures:
+    """Hashed char and word n-grams of a normalised batch, in one call."""
+    grams = ngram_hashes(codes, char_ngrams, word_ngrams)
+    return bucket_features(grams, bits, emoji_table=emoji_table, codes=codes)

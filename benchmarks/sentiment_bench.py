@@ -1,0 +1,126 @@
+"""Sentiment benchmark: quality and speed of the built-in analyzer beside VADER.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.sentiment_bench [--n 20000] [--repeat 3]
+
+Prints macro-F1 per language on the UMSAB validation split (``../shared/data``;
+the shipped model never saw it) for both analyzers, then texts per second on
+one core for both on the same tweet-length texts, in the same run. VADER needs
+the ``vaderSentiment`` dev dependency; its compound score is mapped with its
+documented thresholds (>= 0.05 positive, <= -0.05 negative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from pulse.sentiment import BuiltinAnalyzer  # noqa: E402
+from pulse.sentiment.builtin import MODEL_PATH, load_model  # noqa: E402
+from pulse.sentiment.corpus import load_umsab, macro_f1  # noqa: E402
+
+DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+LABEL_INDEX = {"negative": 0, "neutral": 1, "positive": 2}
+SAMPLE = [
+    "J'adore ce produit, merci @marque ! 😍 #top",
+    "Service client injoignable depuis 3 jours... #yenamarre",
+    "Not bad at all, the new update is soooo much faster http://t.co/x",
+    "Worst experience ever, never again :(",
+    "Das Paket kam pünktlich an, danke!",
+    "La consegna è in ritardo di una settimana, pessimo",
+]
+
+
+def vader_labels() -> Callable[[Sequence[str]], list[int]] | None:
+    """VADER as a batch function, or ``None`` when it is not installed."""
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        return None
+    vader = SentimentIntensityAnalyzer()
+
+    def label(texts: Sequence[str]) -> list[int]:
+        out = []
+        for text in texts:
+            compound = vader.polarity_scores(text)["compound"]
+            out.append(2 if compound >= 0.05 else 0 if compound <= -0.05 else 1)
+        return out
+
+    return label
+
+
+def throughput(fn: Callable[[Sequence[str]], object], texts: Sequence[str], repeat: int) -> float:
+    """Best texts/second over ``repeat`` runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn(texts)
+        best = min(best, time.perf_counter() - started)
+    return len(texts) / best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Sentiment benchmark (built-in vs VADER)")
+    parser.add_argument("--n", type=int, default=20_000, help="texts in the throughput run")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=DATA_DIR)
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    model = load_model()
+    load_s = time.perf_counter() - started
+    ours = BuiltinAnalyzer(model)
+    vader = vader_labels()
+    print(f"model: {MODEL_PATH.name}, {MODEL_PATH.stat().st_size / 1e6:.2f} MB, loaded in {load_s:.3f} s")
+
+    def ours_labels(texts: Sequence[str], lang: str | None = None) -> list[int]:
+        return [LABEL_INDEX[r.label] for r in ours.analyze(texts, lang=lang)]
+
+    texts: list[str] = list(SAMPLE)
+    if (args.data / "umsab").is_dir():
+        val = load_umsab(args.data, "val")
+        print("\nmacro-F1 on the UMSAB validation split (324 tweets per language)")
+        print(f"{'lang':<6}{'ours (detected)':>17}{'ours (given)':>14}{'VADER':>8}")
+        means: dict[str, list[float]] = {"auto": [], "given": [], "vader": []}
+        for code, part in val.items():
+            auto = macro_f1(part.labels, ours_labels(part.texts))
+            given = macro_f1(part.labels, ours_labels(part.texts, code))
+            vad = macro_f1(part.labels, vader(part.texts)) if vader else float("nan")
+            means["auto"].append(auto)
+            means["given"].append(given)
+            means["vader"].append(vad)
+            print(f"{code:<6}{auto:>17.3f}{given:>14.3f}{vad:>8.3f}")
+        print(
+            f"{'mean':<6}{sum(means['auto']) / 6:>17.3f}{sum(means['given']) / 6:>14.3f}"
+            f"{sum(means['vader']) / 6:>8.3f}"
+        )
+        texts = [t for part in val.values() for t in part.texts]
+    else:
+        print(f"\n{args.data / 'umsab'} not found: quality skipped, throughput on sample texts")
+
+    bench = (texts * (args.n // len(texts) + 1))[: args.n]
+    mean_len = sum(map(len, bench)) / len(bench)
+    print(f"\nthroughput on {len(bench)} texts (mean {mean_len:.0f} chars), one core, best of {args.repeat}")
+    ours.analyze(bench[:100])
+    rate = throughput(ours.analyze, bench, args.repeat)
+    print(f"  ours (language detection + sentiment): {rate:>10,.0f} texts/s")
+    rate_fixed = throughput(lambda t: ours.analyze(t, lang="en"), bench, args.repeat)
+    print(f"  ours (language given)                : {rate_fixed:>10,.0f} texts/s")
+    if vader:
+        rate_vader = throughput(vader, bench, 1)
+        print(f"  VADER                                : {rate_vader:>10,.0f} texts/s")
+        print(f"  speed-up over VADER                  : {rate / rate_vader:>10.1f}x")
+    else:
+        print("  VADER: not installed (pip install vaderSentiment)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
