@@ -20,23 +20,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pulse.jobs import JobError, ScheduledJob, parse_job
-from pulse.pipeline import Services, fetch_brand
+from pulse.pipeline import fetch_brand, shared_services
 
 logger = Logger()
-_services: Services | None = None
-
-
-def services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services.from_settings()
-    return _services
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job: ScheduledJob = parse_job(event, expected="fetch")
-    svc = services()
+    svc = shared_services()
     brands = [svc.brands.get(b) for b in job.brands] if job.brands else list(svc.brands)
     # Stop fetching a minute before Lambda's limit; the next run resumes from the checkpoints.
     if hasattr(svc.source, "deadline") and hasattr(context, "get_remaining_time_in_millis"):

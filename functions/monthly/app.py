@@ -20,23 +20,15 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pulse.jobs import JobError, parse_job
-from pulse.pipeline import Services, monthly_jobs, run_jobs
+from pulse.pipeline import monthly_jobs, run_jobs, shared_services
 
 logger = Logger()
-_services: Services | None = None
-
-
-def services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services.from_settings()
-    return _services
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = parse_job(event, expected="monthly")
-    svc = services()
+    svc = shared_services()
     jobs = monthly_jobs(svc, datetime.now(UTC), job.month, job.brands)
     if svc.queue is not None:
         svc.queue.enqueue(jobs)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pulse.jobs import parse_report_job
-from pulse.pipeline import Services, run_job
+from pulse.pipeline import run_job, shared_services
 from pulse.render.browser import ChromiumRenderer
 
 logger = Logger()
@@ -24,16 +24,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 _state: dict[str, Any] = {}
 
 
-def services() -> Services:
-    if "services" not in _state:
-        _state["services"] = Services.from_settings()
-    svc: Services = _state["services"]
-    return svc
-
-
 def renderer() -> ChromiumRenderer:
     if "renderer" not in _state:
-        _state["renderer"] = ChromiumRenderer(services().settings.browser)
+        _state["renderer"] = ChromiumRenderer(shared_services().settings.browser)
     r: ChromiumRenderer = _state["renderer"]
     return r
 
@@ -44,7 +37,7 @@ def _context() -> Any:
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     job = parse_report_job(record.body)
-    outcome = run_job(services(), job, renderer(), lambda_context=_context())
+    outcome = run_job(shared_services(), job, renderer(), lambda_context=_context())
     logger.info("report job done", extra={"brand": job.brand, "month": job.month, "kind": job.kind})
     return outcome.to_dict()
 

@@ -13,7 +13,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from pulse.config import load_brands
-from pulse.pipeline import Services, fetch_brand
+from pulse.pipeline import Services, fetch_brand, reset_shared_services
 from pulse.settings import get_settings
 from tests.conftest import WINDOW, load_event
 
@@ -41,6 +41,7 @@ def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "community-pulse-test")
     monkeypatch.setenv("PULSE_IDEMPOTENCY_TABLE", TABLE)
     get_settings.cache_clear()
+    reset_shared_services()
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
@@ -53,6 +54,7 @@ def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="agency.example")
         yield s3
     get_settings.cache_clear()
+    reset_shared_services()
 
 
 def keys(s3: Any, prefix: str) -> list[str]:

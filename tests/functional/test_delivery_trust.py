@@ -185,6 +185,7 @@ def queue(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     url = sqs.create_queue(QueueName="pulse-reports")["QueueUrl"]
     monkeypatch.setenv("PULSE_REPORT_QUEUE_URL", url)
     get_settings.cache_clear()
+    pipeline.reset_shared_services()
     return sqs, url
 
 

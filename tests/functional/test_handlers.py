@@ -10,6 +10,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from pulse.config import load_brands
+from pulse.pipeline import reset_shared_services
 from pulse.settings import get_settings
 from tests.conftest import load_event, load_function, requires_browser
 from tests.functional.conftest import BUCKET, REGION, Context, api_call, body, keys, seed_lake
@@ -133,6 +134,7 @@ def test_handlers_do_not_log_secrets(
 ) -> None:
     monkeypatch.setenv("PULSE_SMTP_PASSWORD", "hunter2-super-secret")
     get_settings.cache_clear()
+    reset_shared_services()
     app = load_function("fetch")
     app.lambda_handler(load_event("fetch.json"), Context())
     out = capsys.readouterr()

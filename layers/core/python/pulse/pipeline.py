@@ -99,6 +99,21 @@ class Services:
         )
 
 
+_shared: dict[str, Services] = {}
+
+
+def shared_services() -> Services:
+    """The process's :class:`Services`, built on first use (one Lambda cold start) and reused."""
+    if "services" not in _shared:
+        _shared["services"] = Services.from_settings()
+    return _shared["services"]
+
+
+def reset_shared_services() -> None:
+    """Forget the process's services (tests: each one is a new cold start)."""
+    _shared.clear()
+
+
 # ---------------------------------------------------------------- fetch
 
 
