@@ -35,6 +35,7 @@ from pulse.period import Month, previous_month
 from pulse.render.browser import ChromiumRenderer, RenderedReport
 from pulse.render.html import render_html
 from pulse.render.viewmodel import ReportView, build_report_view
+from pulse.sentiment import get_analyzer
 from pulse.settings import Settings, get_settings
 from pulse.sources import DemoSource, Source
 from pulse.storage import ObjectStore, open_store
@@ -162,10 +163,6 @@ def make_source(settings: Settings, store: ObjectStore) -> Source:
 
 def score_sentiment(messages: Any, settings: Settings) -> Any:
     """Label inbound messages that have no sentiment yet (stored with the message)."""
-    try:
-        from pulse.sentiment import get_analyzer
-    except ImportError:  # the analyzer package is optional in a minimal install
-        return messages
     todo = messages["sentiment"].isna() & ~messages["from_brand"].fillna(False) & messages["text"].notna()
     if not todo.any():
         return messages
