@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+
 from pulse.kpis import compute_kpi_set
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
 from pulse.tables import Tables, normalize
-
 from tests.conftest import REPORT_MONTH
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

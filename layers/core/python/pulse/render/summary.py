@@ -9,6 +9,7 @@ label drops or rewords the sentence instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from pulse.kpis import Kpis
@@ -129,7 +130,7 @@ def _best_post_sentence(best: BestPost, lang: str) -> str:
 
 
 def _response_sentence(kpis: Kpis, prev: Kpis, lang: str, month: str) -> str | None:
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     if kpis.inbound_messages == 0:
         return t("No message was received this month.")
     current = kpis.first_response_time_median_minutes
@@ -182,7 +183,7 @@ def _signed(value: float, lang: str) -> str:
 
 
 def _sentiment_sentence(kpis: Kpis, prev: Kpis, lang: str, month: str) -> str | None:
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     current, previous = kpis.sentiment.net, prev.sentiment.net
     if current is None:
         return None
@@ -220,7 +221,7 @@ def summary_sentences(
     best_post
         The month's post with the most engagements, if any.
     """
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     out = [_move_sentence(m, lang, previous_month) for m in largest_moves(kpis, prev)]
     if not out and kpis.posts and prev.posts:
         out.append(

@@ -13,6 +13,7 @@ import base64
 import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -257,7 +258,7 @@ def _cards(
     business: tuple[float | None, float | None],
     hours_label: str,
 ) -> list[KpiCard]:
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     specs: list[tuple[str, str, float | None, float | None, str, bool, bool]] = [
         ("impressions", t("Impressions"), kpis.impressions, prev.impressions, "compact", False, False),
         ("reach", t("Reach"), kpis.reach, prev.reach, "compact", False, False),
@@ -349,7 +350,7 @@ def _platform_name(platform: object) -> str:
 
 
 def _rate_and_basis(k: Kpis, platform: str, lang: str) -> tuple[str, str]:
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     basis = engagement_denominator(platform, k)
     if basis == "impressions":  # the usual denominator: not repeated on every row
         return fmt.percent(k.engagement_rate, lang), ""
@@ -388,7 +389,7 @@ def build_report_view(
 ) -> ReportView:
     """Everything the HTML, the PDF and the email show for one brand-month."""
     lang = brand.language
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     period = kpi_set.period
     kpis, prev = kpi_set.kpis, kpi_set.previous
     separators = ", " if lang == "fr" else ".,"
@@ -571,27 +572,25 @@ def build_report_view(
     # --- top posts
     top = top_posts(tables, period, n=5)
     top_rows = []
-    for r in top.itertuples():
-        day = r.created_at.tz_convert(period.tz).date()
-        rate = r.engagement_rate if pd.notna(r.engagement_rate) else r.engagement_rate_by_reach
-        text = str(r.text) if pd.notna(r.text) else ""
+    for r in top.to_dict("records"):
+        day = r["created_at"].tz_convert(period.tz).date()
+        rate = r["engagement_rate"] if pd.notna(r["engagement_rate"]) else r["engagement_rate_by_reach"]
+        text = str(r["text"]) if pd.notna(r["text"]) else ""
         top_rows.append(
             PostRow(
                 date=fmt.day_label(day, lang),
-                platform=_platform_name(r.platform),
+                platform=_platform_name(r["platform"]),
                 text=text if len(text) <= 400 else text[:399].rstrip() + "…",
-                impressions=fmt.compact(None if pd.isna(r.impressions) else int(r.impressions), lang),
-                engagements=fmt.number(int(r.engagements), lang),
+                impressions=fmt.compact(None if pd.isna(r["impressions"]) else int(r["impressions"]), lang),
+                engagements=fmt.number(int(r["engagements"]), lang),
                 engagement_rate=fmt.percent(None if pd.isna(rate) else float(rate), lang),
             )
         )
     best = (
         BestPost(
-            platform=_platform_name(top.iloc[0]["platform"]),
-            date=fmt.day_label(top.iloc[0]["created_at"].tz_convert(period.tz).date(), lang),
-            engagements=int(top.iloc[0]["engagements"]),
+            platform=top_rows[0].platform, date=top_rows[0].date, engagements=int(top["engagements"].iloc[0])
         )
-        if len(top)
+        if top_rows
         else None
     )
 
@@ -609,17 +608,17 @@ def build_report_view(
         else pd.Timestamp(generated_at, tz="UTC")
     )
     follow_up = []
-    for r in open_items.head(FOLLOW_UP_ROWS).itertuples():
-        label = str(r.sentiment) if pd.notna(r.sentiment) else ""
+    for r in open_items.head(FOLLOW_UP_ROWS).to_dict("records"):
+        label = str(r["sentiment"]) if pd.notna(r["sentiment"]) else ""
         follow_up.append(
             MessageRow(
-                date=fmt.day_label(r.created_at.tz_convert(period.tz).date(), lang),
-                platform=_platform_name(r.platform),
-                author=str(r.author) if pd.notna(r.author) else "",
-                text=str(r.text) if pd.notna(r.text) else "",
+                date=fmt.day_label(r["created_at"].tz_convert(period.tz).date(), lang),
+                platform=_platform_name(r["platform"]),
+                author=str(r["author"]) if pd.notna(r["author"]) else "",
+                text=str(r["text"]) if pd.notna(r["text"]) else "",
                 sentiment=t(label) if label else fmt.MISSING,
                 sentiment_key=label or "none",
-                age=fmt.duration(max((now - r.created_at).total_seconds() / 60, 0), lang),
+                age=fmt.duration(max((now - r["created_at"]).total_seconds() / 60, 0), lang),
             )
         )
 
@@ -670,7 +669,7 @@ def build_report_view(
 
 def glossary(lang: str, opening_hours: str = "", timezone: str = "") -> list[GlossaryEntry]:
     """Each KPI's definition, in the words of docs/kpis.md."""
-    t = lambda m: gettext(lang, m)  # noqa: E731
+    t = partial(gettext, lang)
     entries = [
         ("Period", "One calendar month in the brand's time zone (%(tz)s): from the 1st at 00:00 local time to the next 1st at 00:00, end excluded."),
         ("Posts", "Number of posts whose publication date falls in the period. A post's metrics are its latest known values."),
