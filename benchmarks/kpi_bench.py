@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
 from pulse.kpis import KPI_FIELDS, compute_kpi_set
 from pulse.period import Month, Period
 from pulse.tables import Tables

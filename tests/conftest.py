@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from pulse.config import Brand, BrandRegistry, load_brands
 from pulse.period import Month
 from pulse.settings import Settings

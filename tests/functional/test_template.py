@@ -208,7 +208,12 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     reports = "${ArchiveBucket.Arn}/reports/*"
     jobs = "${ArchiveBucket.Arn}/jobs/*"
     staging = "${ArchiveBucket.Arn}/staging/*"
-    assert {lake, "${ArchiveBucket.Arn}/raw/*", "${ArchiveBucket.Arn}/quarantine/*", "${ArchiveBucket.Arn}/state/*"} <= fetch["s3:PutObject"]
+    assert {
+        lake,
+        "${ArchiveBucket.Arn}/raw/*",
+        "${ArchiveBucket.Arn}/quarantine/*",
+        "${ArchiveBucket.Arn}/state/*",
+    } <= fetch["s3:PutObject"]
     assert reports not in fetch["s3:PutObject"] | fetch["s3:GetObject"]
     assert fetch["secretsmanager:GetSecretValue"] == {
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:community-pulse/*"

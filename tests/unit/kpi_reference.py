@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+
 from pulse.tables import Tables
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from pulse.config import load_brands, parse_brands, validate_brand_id
 from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
 

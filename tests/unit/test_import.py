@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pulse.exceptions import DataError
 from pulse.ingest import read_table, read_tables
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from pulse.jobs import JobError, parse_job
 
+from pulse.jobs import JobError, parse_job
 from tests.conftest import load_event
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from pulse.config import OpeningHours
 from pulse.kpis import (
     business_hours_minutes,

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from pulse.kpis import compute_kpi_set
 from pulse.period import Month
 from pulse.tables import Tables, normalize
-
 from tests.unit.kpi_reference import assert_same, reference_kpis
 
 ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"]

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+
 from pulse.exceptions import DataError, StorageError
 from pulse.lake import Lake
 from pulse.period import Month

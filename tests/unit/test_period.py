@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+
 from pulse.exceptions import InvalidPeriodError
 from pulse.period import Month, previous_month
 
