@@ -133,4 +133,6 @@ class SqsJobQueue(JobQueue):
                 Entries=[{"Id": str(i), "MessageBody": job.model_dump_json()} for i, job in enumerate(batch)],
             )
             if response.get("Failed"):
-                raise JobError(f"could not queue {len(response['Failed'])} report job(s): {response['Failed']}")
+                raise JobError(
+                    f"could not queue {len(response['Failed'])} report job(s): {response['Failed']}"
+                )
