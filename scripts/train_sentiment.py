@@ -84,6 +84,7 @@ def sentiment_matrix(
     char_ngrams: tuple[int, ...],
     word_ngrams: int,
     word_weight: float,
+    negation_flip: bool,
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Features with a shared block and one block per language (zero outside the message's language)."""
     n_cols = N_DENSE + (1 << bits)
@@ -92,7 +93,8 @@ def sentiment_matrix(
         part = data[code]
         codes = codepoints(normalizer(part.texts))
         grams = ngram_hashes(codes, char_ngrams, word_ngrams)
-        f = bucket_features(grams, bits, emoji_table=emojis, codes=codes, word_weight=word_weight)
+        kinds = [k for k in grams.kinds if negation_flip or k != "wn"]
+        f = bucket_features(grams, bits, kinds, emojis, codes, word_weight=word_weight)
         m = sp.csr_matrix((f.values, (f.rows, f.columns)), shape=(f.n_rows, n_cols))
         blocks = [m] + [m if j == li else sp.csr_matrix((f.n_rows, n_cols)) for j in range(len(LANGUAGES))]
         mats.append(sp.hstack(blocks, format="csr"))
@@ -163,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--word-weight", type=float, default=6.0, help="value of word n-grams vs char n-grams"
     )
+    parser.add_argument(
+        "--negation-flip",
+        action="store_true",
+        help="also count a negated word as the plain word with the opposite sign",
+    )
     parser.add_argument("--refit-on-val", action="store_true", help="also train on the validation split")
     args = parser.parse_args(argv)
 
@@ -184,7 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"language model fitted ({time.perf_counter() - started:.0f} s)", flush=True)
 
     x, y = sentiment_matrix(
-        fit_data, normalizer, emojis, args.bits, char_ngrams, args.word_ngrams, args.word_weight
+        fit_data,
+        normalizer,
+        emojis,
+        args.bits,
+        char_ngrams,
+        args.word_ngrams,
+        args.word_weight,
+        args.negation_flip,
     )
     clf = LogisticRegression(C=args.c, max_iter=1000, tol=1e-4)
     clf.fit(x, y)
@@ -200,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "char_ngrams": list(char_ngrams),
         "word_ngrams": args.word_ngrams,
         "word_weight": args.word_weight,
+        "negation_flip": args.negation_flip,
         "lang_bits": lang_bits,
         "lang_kinds": list(lang_kinds),
         "c": args.c,

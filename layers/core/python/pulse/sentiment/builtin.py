@@ -64,6 +64,7 @@ class SentimentModel:
     char_ngrams: tuple[int, ...]
     word_ngrams: int
     word_weight: float
+    negation_flip: bool
     sentiment_weights: npt.NDArray[np.float32]
     sentiment_bias: npt.NDArray[np.float32]
     lang_bits: int
@@ -109,6 +110,7 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
         char_ngrams=tuple(meta["char_ngrams"]),
         word_ngrams=int(meta["word_ngrams"]),
         word_weight=float(meta.get("word_weight", 1.0)),
+        negation_flip=bool(meta.get("negation_flip", False)),
         sentiment_weights=tables,
         sentiment_bias=arrays["sentiment_bias"].astype(np.float32),
         lang_bits=int(meta["lang_bits"]),
@@ -239,8 +241,9 @@ class BuiltinAnalyzer:
             index = model.languages.index(code) if code in model.languages else len(model.languages)
             table = np.full(n, index, dtype=np.int64)
             langs = [code] * n
+        kinds = [k for k in grams.kinds if model.negation_flip or k != "wn"]
         feats = bucket_features(
-            grams, model.bits, emoji_table=model.emoji_table, codes=codes, word_weight=model.word_weight
+            grams, model.bits, kinds, model.emoji_table, codes, word_weight=model.word_weight
         )
         flat = table[feats.rows] * model.n_columns + feats.columns
         logits = _linear(feats.rows, flat, feats.values, model.sentiment_weights, n)

@@ -33,6 +33,7 @@ import numpy.typing as npt
 SEPARATOR = "\n"
 _SEP_CODE = ord(SEPARATOR)
 _SPACE_CODE = ord(" ")
+_NEG_CODE = ord("¬")
 
 #: Rows of the weight table that hold dense (non-hashed) features.
 DENSE_FEATURES = ("emoji_polarity", "emoji_count", "bias_shift", "reserved")
@@ -340,7 +341,10 @@ def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
 
 @dataclass(frozen=True)
 class NGramHashes:
-    """64-bit hashes of the n-grams of a batch, one part per kind (``c2``..``c5``, ``w1``, ``w2``).
+    """64-bit hashes of the n-grams of a batch, one part per kind.
+
+    Kinds: ``c2``..``c5`` char n-grams, ``w1`` words, ``wn`` negated words
+    hashed as the plain word (valued negatively), ``w2`` word bigrams.
 
     Within a part, ``rows`` (the message index) never decreases.
     """
@@ -401,6 +405,12 @@ def ngram_hashes(
         kinds.append("w1")
         rows.append(t_row)
         hashes.append(((prefix[t_end] - prefix[t_start]) * pw[t_start] ^ _SALT_WORD) * _MIX2)
+        # a negated word ("¬mal") also counts as the plain word with the opposite sign
+        negated = np.flatnonzero((codes[t_start] == _NEG_CODE) & (t_end - t_start > 1))
+        a, b = t_start[negated] + 1, t_end[negated]
+        kinds.append("wn")
+        rows.append(t_row[negated])
+        hashes.append(((prefix[b] - prefix[a]) * pw[a] ^ _SALT_WORD) * _MIX2)
         if word_ngrams >= 2 and len(t_start) > 1:
             same = np.flatnonzero(t_row[1:] == t_row[:-1])
             a, b = t_start[same], t_end[same + 1]
@@ -443,10 +453,15 @@ def bucket_features(
     counts = np.bincount(rows, minlength=n_rows).astype(np.float32)
     scale = 1.0 / np.sqrt(np.maximum(counts, 1.0))
     values = scale[rows]
-    if word_weight != 1.0 and parts:
+    if parts:
         sizes = [len(grams.rows[i]) for i in parts]
-        is_word = np.repeat([grams.kinds[i].startswith("w") for i in parts], sizes)
-        values[is_word] *= word_weight
+        factor = [
+            (word_weight if grams.kinds[i].startswith("w") else 1.0)
+            * (-1.0 if grams.kinds[i] == "wn" else 1.0)
+            for i in parts
+        ]
+        if any(f != 1.0 for f in factor):
+            values = values * np.repeat(np.asarray(factor, dtype=np.float32), sizes)
     if emoji_table is not None and codes is not None:
         pos = np.flatnonzero(codes < len(emoji_table))
         pol = emoji_table[codes[pos]]
