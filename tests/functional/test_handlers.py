@@ -140,3 +140,14 @@ def test_handlers_do_not_log_secrets(
     out = capsys.readouterr()
     assert "hunter2" not in out.out + out.err
     assert "hunter2" not in repr(get_settings())
+
+
+@requires_browser
+def test_worker_handler_with_the_sample_event(aws: Any) -> None:
+    seed_lake(["maison-lumiere"])
+    app = load_function("worker")
+    result = app.lambda_handler(load_event("worker-sqs.json"), Context())
+    assert result == {"batchItemFailures": []}
+    assert "reports/maison-lumiere/2026-10/report.pdf" in keys(aws, "reports/maison-lumiere/")
+    (sent,) = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    assert "claire.dupont@maison-lumiere.example" in sent.destinations[0]
