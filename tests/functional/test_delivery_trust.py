@@ -50,6 +50,7 @@ def test_a_duplicated_monthly_run_mails_once(services: Services, brands) -> None
     second = run_reports(services, [brand], REPORT_MONTH, send=True)
     assert first[0].ok and second[0].ok
     assert second[0].mail == first[0].mail, "the duplicate returns the first run's outcome"
+    assert not first[0].repeated and second[0].repeated
     assert len(outbox(services)) == 1
     assert services.store.get("reports/maison-lumiere/2026-10/report.html") == html
 

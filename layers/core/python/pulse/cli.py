@@ -126,6 +126,8 @@ def _print_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
             typer.echo(f"  {name:<12} {link.removeprefix('file://')}")
         if o.mail:
             typer.echo(f"  {'email':<12} {o.mail}")
+        if o.repeated:
+            typer.echo("  (already built and mailed by an earlier run: nothing sent again)")
 
 
 @app.command()

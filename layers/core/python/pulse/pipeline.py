@@ -302,6 +302,8 @@ class ReportOutcome:
     files: dict[str, str] = field(default_factory=dict)
     mail: str | None = None
     error: str | None = None
+    #: True when this is the outcome of an earlier run (already mailed): nothing was done now.
+    repeated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -311,6 +313,7 @@ class ReportOutcome:
             "files": self.files,
             "mail": self.mail,
             "error": self.error,
+            "repeated": self.repeated,
         }
 
 
@@ -389,17 +392,23 @@ def deliver_scheduled(
     rendering or mailing again; a concurrent one raises :class:`ReportInProgressError`.
     A failed run leaves no record, so a retry does the work.
     """
+    ran: list[bool] = []
+
+    def work() -> dict[str, Any]:
+        ran.append(True)
+        return produce_report(services, brand, month, renderer, send=True, now=now).to_dict()
+
     try:
         result = run_once(
             _persistence(services),
             {"job": "monthly", "brand": brand.id, "month": str(month)},
-            lambda: produce_report(services, brand, month, renderer, send=True, now=now).to_dict(),
+            work,
             expires_after_seconds=DELIVERY_MEMORY_SECONDS,
             lambda_context=lambda_context,
         )
     except IdempotencyAlreadyInProgressError as exc:
         raise ReportInProgressError(f"the {month} report of {brand.id} is already being sent") from exc
-    return ReportOutcome(**result)
+    return ReportOutcome(**{**result, "repeated": not ran})
 
 
 def generate_once(
