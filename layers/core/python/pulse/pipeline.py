@@ -5,8 +5,14 @@ no business rule lives in them.
 
 Archive layout (local directory or S3)::
 
-    lake/<table>/brand=<brand>/month=<YYYY-MM>/data.parquet
+    lake/<table>/brand=<brand>/month=<YYYY-MM>/data.parquet   canonical tables
+    raw/<brand>/<platform>/<account>/<date>/*.json.gz           every API response, as received
+    quarantine/<brand>/<platform>/...                           responses that could not be read
+    state/<brand>/<platform>/<account>.json                     connector checkpoints
     reports/<brand>/<YYYY-MM>/report.html | report.pdf | kpis.json
+    reports/<brand>/index.json                                  the brand's archived months
+    staging/...                                                 reports being written (transient)
+    jobs/<id>.json                                              status of queued generations
 """
 
 from __future__ import annotations
