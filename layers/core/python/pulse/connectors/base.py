@@ -12,6 +12,7 @@ after the lake has stored that data.
 from __future__ import annotations
 
 import html
+import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -172,6 +173,9 @@ def html_to_text(value: str | None) -> str | None:
     return html.unescape(_ANY_TAG.sub("", _TAG.sub("\n", value))).strip()
 
 
+#: What reading a malformed record raises.
+UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, DataError)
+
 POST_METRICS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
 
 
@@ -269,16 +273,31 @@ class AccountRun:
         """Build one row from one record; a record that cannot be read goes to quarantine alone."""
         try:
             return build(raw)
-        except (KeyError, TypeError, ValueError, AttributeError, DataError) as exc:
-            page = self.page
-            key = self.archive.quarantine(
-                self.brand.id, self.account.platform, self.account.id,
-                url=page.url if page else "", fetched_at=page.fetched_at if page else self.now,
-                error=f"{type(exc).__name__}: {exc}", item=raw, raw_key=page.key if page else None,
-            )  # fmt: skip
-            self.report.quarantined += 1
-            self.report.quarantine_keys.append(key)
+        except UNREADABLE as exc:
+            self.quarantine_item(raw, exc)
             return None
+
+    def quarantine_item(self, raw: Any, exc: Exception) -> None:
+        """Quarantine one record that cannot be read (the rest of its page is kept)."""
+        page = self.page
+        key = self.archive.quarantine(
+            self.brand.id, self.account.platform, self.account.id,
+            url=page.url if page else "", fetched_at=page.fetched_at if page else self.now,
+            error=f"{type(exc).__name__}: {exc}", item=self._redacted(raw), raw_key=page.key if page else None,
+        )  # fmt: skip
+        self.report.quarantined += 1
+        self.report.quarantine_keys.append(key)
+
+    def _redacted(self, raw: Any) -> Any:
+        """A parsed record without credentials (it comes from the response, not the redacted archive)."""
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+        clean = redact_text(text, (self.token,) if self.token else ())
+        if clean == text:
+            return raw
+        try:
+            return json.loads(clean)
+        except ValueError:
+            return clean
 
     def metric(self, container: Any, name: str, label: str) -> int | None:
         """A metric from the platform's payload; a missing one is unknown (None) and reported."""

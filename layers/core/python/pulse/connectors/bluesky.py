@@ -20,7 +20,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, Row
 
 
 class BlueskyConnector(Connector):
@@ -65,7 +65,7 @@ class BlueskyConnector(Connector):
                 post = item.get("post", {})
                 try:
                     at = run.parse_time(post["record"]["createdAt"])
-                except (KeyError, TypeError, ValueError):
+                except UNREADABLE:
                     run.item(post, partial(self._own, new=True))
                     continue
                 if at < bound:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from pulse.connectors.base import Connector
+from pulse.connectors.base import UNREADABLE, Connector
 from pulse.connectors.http import BudgetExhaustedError, strip_secret_params
 
 
@@ -72,7 +72,7 @@ class GraphConnector(Connector):
                 for node in page:
                     try:
                         at = run.parse_time(node[time_field])
-                    except (KeyError, TypeError, ValueError):
+                    except UNREADABLE:
                         yield node, True  # let the caller quarantine it
                         continue
                     if at < bound:

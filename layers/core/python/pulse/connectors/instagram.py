@@ -47,10 +47,10 @@ class InstagramConnector(GraphConnector):
 
     def media(self) -> None:
         run = self.run
-        nodes = list(
-            self.windowed(
-                "media", f"/{run.account.id}/media", {"fields": MEDIA_FIELDS, "limit": 50}, "timestamp"
-            )
+        # Lazily: the stream's checkpoint advances when the pass completes, so a failed
+        # insights call (quarantined, HTTP error, budget) must stop the pass before that.
+        nodes = self.windowed(
+            "media", f"/{run.account.id}/media", {"fields": MEDIA_FIELDS, "limit": 50}, "timestamp"
         )
         for node, new in nodes:
             insights = self._insights(node.get("id"))

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from pulse.connectors.base import Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, Row
 
 DEFAULT_VERSION = "202606"
 PAGE = 50
@@ -73,7 +73,7 @@ class LinkedInConnector(Connector):
             for node in elements:
                 try:
                     at = run.parse_time(node["createdAt"])
-                except (KeyError, TypeError, ValueError):
+                except UNREADABLE:
                     run.item(node, partial(self._post, new=True))  # quarantined with its error
                     continue
                 if at < bound:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from pulse.connectors.base import Connector, Row, html_to_text
+from pulse.connectors.base import UNREADABLE, Connector, Row, html_to_text
 from pulse.connectors.http import BudgetExhaustedError
 from pulse.exceptions import SourceError
 
@@ -122,9 +122,16 @@ class MastodonConnector(Connector):
             for status in page:
                 run.item(status, own)
             max_id = _min_id(ids)
-            oldest = min(run.parse_time(s["created_at"]) for s in page)
-            if oldest < until:
+            # a status with an unreadable time was quarantined above
+            times = [at for at in map(self._time, page) if at is not None]
+            if times and min(times) < until:
                 return newest
+
+    def _time(self, status: Any) -> datetime | None:
+        try:
+            return self.run.parse_time(status["created_at"])
+        except UNREADABLE:
+            return None
 
     def _own(self, status: dict[str, Any], *, new: bool) -> Row:
         run = self.run
@@ -172,7 +179,10 @@ class MastodonConnector(Connector):
         if not since:  # first run: the newest page only, then forward from there
             page = self._page("/api/v1/notifications", params)
             for note in page:
-                if run.parse_time(note["created_at"]) >= run.start:
+                at = self._time(note)
+                if at is None:
+                    run.quarantine_item(note, ValueError("unreadable created_at"))
+                elif at >= run.start:
                     run.item(note, self._mention)
             if page:
                 state["since_id"] = _max_id([str(n["id"]) for n in page])

@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, Row
 from pulse.connectors.http import HttpError
 
 
@@ -71,7 +71,11 @@ class YouTubeConnector(Connector):
             stop = False
             for item in run.expect(doc, "items"):
                 details = item.get("contentDetails", {})
-                at = run.parse_time(details.get("videoPublishedAt") or item["snippet"]["publishedAt"])
+                try:
+                    at = run.parse_time(details.get("videoPublishedAt") or item["snippet"]["publishedAt"])
+                except UNREADABLE as exc:
+                    run.quarantine_item(item, exc)  # alone: the rest of the page is kept
+                    continue
                 if at < bound:
                     stop = True
                     continue
@@ -165,8 +169,12 @@ class YouTubeConnector(Connector):
                 snippet = thread.get("snippet", {})
                 top = snippet.get("topLevelComment", {})
                 latest = top.get("snippet", {}).get("updatedAt") or top.get("snippet", {}).get("publishedAt")
-                if latest and run.parse_time(latest) < bound:
-                    stop = True
+                try:
+                    if latest and run.parse_time(latest) < bound:
+                        stop = True
+                        continue
+                except UNREADABLE as exc:
+                    run.quarantine_item(thread, exc)
                     continue
                 run.item(top, partial(self._comment, parent=snippet.get("videoId")))
                 replies = (thread.get("replies") or {}).get("comments", [])
