@@ -12,7 +12,11 @@ def main() -> None:
     for name in BENCHMARKS:
         print(f"\n=== {name} ===", flush=True)
         sys.argv = [name]
-        runpy.run_module(name, run_name="__main__")
+        try:
+            runpy.run_module(name, run_name="__main__")
+        except SystemExit as exc:  # a benchmark's own main() may exit; go on with the next one
+            if exc.code not in (0, None):
+                raise
 
 
 if __name__ == "__main__":
