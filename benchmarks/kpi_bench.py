@@ -219,10 +219,14 @@ LEFT JOIN fk ON fk.name = k.name AND fk.platform IS NOT DISTINCT FROM k.platform
 """
 
 
-def duckdb_kpis(tables: Tables, period: Period) -> dict[tuple[str, str | None], dict[str, Any]]:
+def duckdb_kpis(
+    tables: Tables, period: Period, threads: int | None = None
+) -> dict[tuple[str, str | None], dict[str, Any]]:
     """The same definitions in SQL; keyed by ("current" | "previous", platform or None)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     for name in ("posts", "messages", "followers"):
         con.register(name, pa.Table.from_pandas(tables.get(name), preserve_index=False))
     prev = period.previous()
@@ -296,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(tables.followers):,} follower snapshots; {period.month} {TZ} and the month before "
         f"(generated in {time.perf_counter() - t0:.1f} s)"
     )
-    ours_times, duck_times = [], []
+    ours_times, duck_times, duck1_times = [], [], []
     ours: dict[str, Any] = {}
     theirs: dict[tuple[str, str | None], dict[str, Any]] = {}
     for _ in range(args.repeat):
@@ -306,13 +310,17 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         theirs = duckdb_kpis(tables, period)
         duck_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        duckdb_kpis(tables, period, threads=1)
+        duck1_times.append(time.perf_counter() - t)
     problems = compare(ours, theirs)
 
     def runs(times: list[float]) -> str:
         return f"{min(times):.2f} s (runs: {', '.join(f'{x:.2f}' for x in times)})"
 
-    print(f"pulse compute_kpi_set: {runs(ours_times)}")
-    print(f"DuckDB {duckdb.__version__} SQL:     {runs(duck_times)}")
+    print(f"pulse compute_kpi_set (1 thread): {runs(ours_times)}")
+    print(f"DuckDB {duckdb.__version__} SQL, all cores: {runs(duck_times)}")
+    print(f"DuckDB {duckdb.__version__} SQL, 1 thread:  {runs(duck1_times)}")
     if problems:
         print(f"DISAGREEMENT ({len(problems)}):")
         for p in problems[:30]:
