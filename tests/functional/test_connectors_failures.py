@@ -334,3 +334,26 @@ def test_unreadable_timestamp_quarantines_that_record_alone(
     for other in PLATFORMS:
         if other != platform:
             assert_same_rows(tables, clean[0], other)
+
+
+def test_a_failed_statistics_call_never_erases_known_metrics(store: LocalStore, apis: dict[str, Any]) -> None:
+    """LinkedIn lists posts and their metrics in two calls: if the second fails on a later
+    run, the lake keeps the metrics it had instead of getting unknown/zero ones."""
+    from pulse.lake import Lake
+
+    lake = Lake(store)
+    first = source(store, apis)
+    lake.write(BRAND.id, BRAND.tz, first.fetch(BRAND, START, NOW))
+    first.commit(BRAND)
+    months = lake.months("posts", BRAND.id)
+    before = lake.read("posts", BRAND.id, months)
+    known = before[before["platform"] == "linkedin"].set_index("post_id")
+    assert known["impressions"].notna().all() and (known["likes"] > 0).any()
+
+    apis["linkedin"].fail(r"/rest/organizationalEntityShareStatistics", 500, times=50)
+    second = source(store, apis)
+    lake.write(BRAND.id, BRAND.tz, second.fetch(BRAND, START, NOW))
+    assert not second.last_report.ok  # the failure is reported...
+    after = lake.read("posts", BRAND.id, months)
+    kept = after[after["platform"] == "linkedin"].set_index("post_id").loc[known.index]
+    pd.testing.assert_frame_equal(kept, known)  # ...and the known metrics are untouched

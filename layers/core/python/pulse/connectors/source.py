@@ -27,7 +27,7 @@ import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.connectors.archive import CheckpointStore, RawArchive
-from pulse.connectors.base import AccountRun, Connector, FetchReport, Progress
+from pulse.connectors.base import POST_METRICS, AccountRun, Connector, FetchReport, Progress
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient
 from pulse.connectors.tokens import TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
@@ -179,7 +179,13 @@ class PlatformSource(Source):
             except SourceError as exc:
                 run.report.errors.append(str(exc))
             run.finish()
-            posts += [{k: v for k, v in r.items() if k != "_new"} for r in run.posts.values()]
+            # A post seen before whose metrics could not be read this time (its statistics call
+            # failed) is left out: its row would replace the known values with unknown ones.
+            posts += [
+                {k: v for k, v in r.items() if k != "_new"}
+                for r in run.posts.values()
+                if r["_new"] or any(r[m] is not None for m in POST_METRICS)
+            ]
             messages += run.messages.values()
             followers += run.followers
             if not run.report.stopped_by_budget and not run.report.errors:
