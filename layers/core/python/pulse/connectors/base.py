@@ -306,6 +306,19 @@ class AccountRun:
             return None
         return count(container[name])
 
+    def recent_threads(self) -> dict[str, str]:
+        """The followed comment threads (post id -> its time) still inside the re-fetch window.
+
+        Older ones are dropped from the checkpoint; the rest are returned in id order.
+        """
+        threads = {
+            i: at
+            for i, at in self.state.get("threads", {}).items()
+            if datetime.fromisoformat(at) >= self.refetch_since
+        }
+        self.state["threads"] = threads
+        return dict(sorted(threads.items()))
+
     def post(
         self, post_id: str, created_at: Any, text: str | None, *, new: bool, **metrics: int | None
     ) -> Row:

@@ -102,12 +102,7 @@ class BlueskyConnector(Connector):
 
     def threads(self) -> None:
         run = self.run
-        threads = {
-            i: at
-            for i, at in run.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= run.refetch_since
-        }
-        run.state["threads"] = threads
+        threads = run.recent_threads()
         for uri in sorted(threads):
             doc = run.get("/xrpc/app.bsky.feed.getPostThread", {"uri": uri, "depth": 10, "parentHeight": 0})
             thread = run.expect(doc, "thread", dict)

@@ -17,7 +17,6 @@ the run reports a schema warning.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -93,12 +92,7 @@ class FacebookConnector(GraphConnector):
 
     def comments(self) -> None:
         run = self.run
-        threads = {
-            i: at
-            for i, at in run.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= run.refetch_since
-        }
-        run.state["threads"] = threads
+        threads = run.recent_threads()
         fields = "id,message,created_time,from{id,name},parent{id}"
         for post_id in sorted(threads):
             params = {"fields": fields, "filter": "stream", "order": "chronological", "limit": 100}

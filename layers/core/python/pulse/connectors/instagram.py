@@ -15,7 +15,6 @@ and saves stay empty and the run reports it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -92,12 +91,7 @@ class InstagramConnector(GraphConnector):
 
     def comments(self) -> None:
         run = self.run
-        threads = {
-            i: at
-            for i, at in run.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= run.refetch_since
-        }
-        run.state["threads"] = threads
+        threads = run.recent_threads()
         for media_id in sorted(threads):
             for page in self.pages(
                 "comments", f"/{media_id}/comments", {"fields": COMMENT_FIELDS, "limit": 50}, resumable=False

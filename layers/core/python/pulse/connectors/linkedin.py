@@ -131,12 +131,7 @@ class LinkedInConnector(Connector):
 
     def comments(self) -> None:
         run = self.run
-        threads = {
-            i: at
-            for i, at in run.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= run.refetch_since
-        }
-        run.state["threads"] = threads
+        threads = run.recent_threads()
         for post_id in sorted(threads):
             start = 0
             while True:

@@ -154,12 +154,7 @@ class MastodonConnector(Connector):
 
     def replies(self) -> None:
         run = self.run
-        threads = {
-            i: at
-            for i, at in run.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= run.refetch_since
-        }
-        run.state["threads"] = threads
+        threads = run.recent_threads()
         for post_id in sorted(threads):
             doc = run.get(f"/api/v1/statuses/{post_id}/context")
             for status in run.expect(doc, "descendants"):
