@@ -19,6 +19,7 @@ from moto.ses.models import ses_backends
 from pulse import pipeline
 from pulse.api import build_resolver
 from pulse.exceptions import StorageError
+from pulse.period import Month
 from pulse.pipeline import Services, fetch_brand, run_reports
 from pulse.settings import Settings
 from pulse.storage import LocalStore
@@ -254,3 +255,11 @@ def test_api_queues_long_work_and_the_job_can_be_polled(aws: Any, queue: Any) ->
     cached = api.lambda_handler(load_event("api-create-report.json"), Context())
     assert cached["statusCode"] == 200 and body(cached)["cached"] is True
     assert BUCKET in json.dumps(body(api.lambda_handler(load_event("api-get-report.json"), Context())))
+
+
+def test_no_report_and_no_mail_for_a_month_without_data(services: Services, brands) -> None:  # type: ignore[no-untyped-def]
+    outcome = run_reports(services, [brands.get("maison-lumiere")], Month(2024, 1), send=True)[0]
+    assert not outcome.ok
+    assert "no posts, messages or follower counts for maison-lumiere in 2024-01" in (outcome.error or "")
+    assert "pulse fetch --brand maison-lumiere --since 2024-01-01" in (outcome.error or "")
+    assert outbox(services) == [] and not list(services.store.list("reports/maison-lumiere/2024-01/"))

@@ -69,6 +69,7 @@ def test_monthly_handler_never_sends_a_half_made_report(aws: Any, monkeypatch: p
     def broken(self: Any, html: str, **kwargs: Any) -> Any:
         raise browser.RenderError("simulated browser crash")
 
+    seed_lake(load_event("monthly.json")["brands"])
     monkeypatch.setattr(browser.ChromiumRenderer, "render", broken)
     app = load_function("monthly")
     with pytest.raises(JobError, match="simulated browser crash"):

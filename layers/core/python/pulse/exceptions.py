@@ -31,6 +31,10 @@ class DataError(PulseError):
     """Input data (a fetched batch, an import file) does not match the canonical tables."""
 
 
+class NoDataError(DataError):
+    """The lake holds nothing for a brand-month: a report of it would show only zeros."""
+
+
 class SourceError(PulseError):
     """A data source (platform API, demo, file export) failed."""
 

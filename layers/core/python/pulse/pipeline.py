@@ -33,7 +33,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAl
 from pulse.config import Brand, BrandRegistry, load_brands, validate_brand_id
 from pulse.delivery import MailSender, build_report_email, make_sender
 from pulse.delivery.idempotency import make_persistence, run_once
-from pulse.exceptions import NotFoundError, PulseError
+from pulse.exceptions import NoDataError, NotFoundError, PulseError
 from pulse.jobs import JobQueue, ReportJob, SqsJobQueue
 from pulse.kpis import KpiSet, compute_kpi_set
 from pulse.lake import Lake, WriteSummary
@@ -214,6 +214,12 @@ def build_report(
     period = month.period(brand.tz)
     tables = tables if tables is not None else services.lake.read_for_report(brand.id, month)
     kpi_set = compute_kpi_set(tables, period, platforms=brand.platforms)
+    k = kpi_set.kpis
+    if not k.posts and not k.inbound_messages and k.followers_end is None:
+        raise NoDataError(
+            f"no posts, messages or follower counts for {brand.id} in {month}: "
+            f"fetch or import its data first (pulse fetch --brand {brand.id} --since {month.first_day})"
+        )
     links = report_links(services.settings, brand.id, month)
     view = build_report_view(brand, kpi_set, tables, now, links)
     html = render_html(view)
