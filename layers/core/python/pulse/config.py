@@ -9,11 +9,11 @@ import re
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
 from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
 
@@ -36,6 +36,17 @@ def validate_brand_id(brand_id: str) -> str:
             f"invalid brand id {brand_id!r}: use 1-64 lower-case letters, digits and inner hyphens"
         )
     return brand_id
+
+
+def _brand_id_field(value: str) -> str:
+    try:
+        return validate_brand_id(value)
+    except InvalidBrandIdError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+#: A validated brand id, for pydantic models (brands file, job events, queued jobs).
+BrandId = Annotated[str, AfterValidator(_brand_id_field)]
 
 
 class Account(BaseModel):
@@ -80,7 +91,7 @@ class Brand(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str
+    id: BrandId
     name: str = Field(min_length=1)
     language: Language = "en"
     timezone: str = "UTC"
@@ -90,14 +101,6 @@ class Brand(BaseModel):
     colors: Colors = Field(default_factory=Colors)
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     schedule: ReportSchedule = Field(default_factory=ReportSchedule)
-
-    @field_validator("id")
-    @classmethod
-    def _check_id(cls, value: str) -> str:
-        try:
-            return validate_brand_id(value)
-        except InvalidBrandIdError as exc:
-            raise ValueError(str(exc)) from exc
 
     @field_validator("timezone")
     @classmethod

@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pulse.config import validate_brand_id
-from pulse.exceptions import InvalidBrandIdError, PulseError
+from pulse.config import BrandId
+from pulse.exceptions import PulseError
 from pulse.period import Month
 
 
@@ -20,20 +20,10 @@ class _JobEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     job: Literal["fetch", "monthly"]
-    brands: list[str] = Field(default_factory=list)
+    brands: list[BrandId] = Field(default_factory=list)
     month: str | None = None
     days: int = Field(default=3, ge=1, le=90)
     send: bool = True
-
-    @field_validator("brands")
-    @classmethod
-    def _ids(cls, value: list[str]) -> list[str]:
-        for brand in value:
-            try:
-                validate_brand_id(brand)
-            except InvalidBrandIdError as exc:
-                raise ValueError(str(exc)) from exc
-        return value
 
 
 @dataclass(frozen=True)
@@ -72,18 +62,10 @@ class ReportJob(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["monthly", "generate"]
-    brand: str
+    brand: BrandId
     month: str
     send: bool = False
     job_id: str | None = Field(default=None, pattern=r"^[a-f0-9]{32}$")
-
-    @field_validator("brand")
-    @classmethod
-    def _brand(cls, value: str) -> str:
-        try:
-            return validate_brand_id(value)
-        except InvalidBrandIdError as exc:
-            raise ValueError(str(exc)) from exc
 
     @field_validator("month")
     @classmethod
