@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -17,11 +19,12 @@ from pulse.sentiment import (
     detect_language,
     get_analyzer,
 )
-from pulse.sentiment.builtin import get_model
+from pulse.sentiment.builtin import get_model, load_model
 from pulse.sentiment.corpus import load_umsab, macro_f1
 from pulse.sentiment.features import strip_html
 
-DATA_DIR = Path(__file__).parents[2].parent / "shared" / "data"
+REPO = Path(__file__).parents[2]
+DATA_DIR = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -207,11 +210,32 @@ def test_cli_main_streams_json_lines() -> None:
 
 
 @pytest.mark.skipif(not (DATA_DIR / "umsab").is_dir(), reason="shared/data/umsab is not available")
-def test_validation_macro_f1_floor(analyzer: BuiltinAnalyzer) -> None:
-    """The shipped model, which never saw the validation split, keeps its quality on it."""
+def test_validation_macro_f1_floor(tmp_path: Path) -> None:
+    """The shipped recipe, fitted on the train split only by the training command, holds its quality
+    on the validation split (the shipped model itself also learned from that split)."""
+    holdout = tmp_path / "holdout.bin"
+    subprocess.run(
+        [
+            sys.executable,
+            "scripts/train_sentiment.py",
+            "--fit-on=train",
+            f"--out={holdout}",
+            f"--data={DATA_DIR}",
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    model = load_model(holdout)
+    shipped = get_model()
+    assert shipped.meta["trained_on"] == "umsab train + val"
+    assert {k: v for k, v in model.meta.items() if k != "trained_on"} == {
+        k: v for k, v in shipped.meta.items() if k != "trained_on"
+    }, "the shipped model was not built with the training command's defaults"
+    analyzer = BuiltinAnalyzer(model)
     val = load_umsab(DATA_DIR, "val")
     index = {"negative": 0, "neutral": 1, "positive": 2}
-    floors = {"fr": 0.60, "en": 0.50, "es": 0.50, "de": 0.60, "it": 0.55, "pt": 0.55}
+    floors = {"fr": 0.60, "en": 0.55, "es": 0.52, "de": 0.58, "it": 0.54, "pt": 0.54}
     for lang, floor in floors.items():
         part = val[lang]
         predicted = [index[r.label] for r in analyzer.analyze(part.texts)]
