@@ -31,12 +31,12 @@ from pulse.settings import Settings
 MONTH = Month(2026, 10)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=3, help="renders per brand (default 3)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     out = Path(tempfile.mkdtemp(prefix="pulse-bench-"))
     services = Services.from_settings(
