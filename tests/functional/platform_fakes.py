@@ -27,6 +27,8 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    method: str = "GET"
+    form: dict[str, list[str]] = field(default_factory=dict)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -87,9 +89,16 @@ class FakeApi:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                self.reply("GET", {})
+
+            def do_POST(self) -> None:
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                self.reply("POST", parse_qs(data, keep_blank_values=True))
+
+            def reply(self, method: str, form: dict[str, list[str]]) -> None:
                 parts = urlsplit(self.path)
                 request = Request(parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                  {k.lower(): v for k, v in self.headers.items()})  # fmt: skip
+                                  {k.lower(): v for k, v in self.headers.items()}, method, form)  # fmt: skip
                 status, headers, body = api.answer(request)
                 self.send_response(status)
                 for key, value in headers.items():
@@ -387,6 +396,47 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class FakeOAuth(FakeApi):
+    """An OAuth 2.0 token endpoint (RFC 6749 section 6, ``refresh_token`` grant) answering as Google's does."""
+
+    def __init__(self, access_token: str = "ya29.youtube-token", expires_in: int = 3599) -> None:
+        super().__init__(token=None)
+        self.refresh_token = "1//0g-refresh-secret-abc"
+        self.client_id = "123-app.apps.googleusercontent.com"
+        self.client_secret = "GOCSPX-client-secret-xyz"
+        self.access_token = access_token
+        self.expires_in = expires_in
+        self.issued = 0
+        self.route("/token", self.exchange)
+
+    def credential(self) -> dict[str, str]:
+        return {
+            "refresh_token": self.refresh_token,
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+        }
+
+    def exchange(self, request: Request) -> Answer:
+        def field_(name: str) -> str | None:
+            return request.form.get(name, [None])[0]
+
+        if request.method != "POST" or request.query:
+            return json_answer({"error": "invalid_request", "error_description": "POST a form body"}, 400)
+        if field_("grant_type") != "refresh_token":
+            return json_answer({"error": "unsupported_grant_type"}, 400)
+        if (field_("client_id"), field_("client_secret")) != (self.client_id, self.client_secret):
+            return json_answer(
+                {"error": "invalid_client", "error_description": "The OAuth client was not found."}, 401
+            )
+        if field_("refresh_token") != self.refresh_token:
+            return json_answer(
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, 400
+            )
+        self.issued += 1
+        return json_answer({"access_token": self.access_token, "expires_in": self.expires_in, "token_type": "Bearer",
+                            "scope": "https://www.googleapis.com/auth/youtube.readonly"})  # fmt: skip
 
 
 def make_source(store: Any, tokens: dict[str, Any], base_urls: dict[str, str], *, clock: FakeClock | None = None,

@@ -25,6 +25,7 @@ import pandas as pd
 from pulse.config import Account, Brand
 from pulse.connectors.archive import ArchivedPage, RawArchive
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, Response, redact_text
+from pulse.connectors.tokens import Credential, OAuthTokens, RefreshCredential
 from pulse.exceptions import DataError, SourceError
 
 Row = dict[str, Any]
@@ -187,7 +188,7 @@ class AccountRun:
         *,
         brand: Brand,
         account: Account,
-        token: str | None,
+        token: Credential | None,
         base_url: str,
         http: HttpClient,
         archive: RawArchive,
@@ -198,10 +199,14 @@ class AccountRun:
         refetch_days: int,
         progress: Progress | None = None,
         extra_base_urls: Mapping[str, str] | None = None,
+        oauth: OAuthTokens | None = None,
     ) -> None:
         self.brand = brand
         self.account = account
-        self.token = token
+        #: The access token sent to the platform (set by :meth:`resolve_token` for a refresh credential).
+        self.token: str | None = token if isinstance(token, str) else None
+        self.credential = token
+        self.oauth = oauth
         self.base_url = base_url.rstrip("/")
         self.base_urls = dict(extra_base_urls or {})
         self.http = http
@@ -383,6 +388,19 @@ class AccountRun:
         if message not in self.report.schema_warnings:
             self.report.schema_warnings.append(message)
 
+    def resolve_token(self) -> None:
+        """Exchange a refresh credential for an access token (cached across accounts and runs)."""
+        if not isinstance(self.credential, RefreshCredential):
+            return
+        if self.oauth is None:
+            raise SourceError(
+                f"{self.account.platform} account {self.account.id!r}: no token endpoint configured"
+            )
+        self.say("exchanging the refresh token for an access token")
+        self.token = self.oauth.access_token(
+            self.account.platform, self.account.id, self.credential, budget=self.budget
+        )
+
     def say(self, message: str) -> None:
         if self.progress:
             self.progress(f"{self.account.platform}/{self.account.id}", message)
@@ -428,6 +446,7 @@ class Connector(ABC):
 
     def execute(self) -> None:
         run = self.run
+        run.resolve_token()
         if not run.token and not self.token_optional:
             raise SourceError(
                 f"no token for {run.account.platform} account {run.account.id!r} "

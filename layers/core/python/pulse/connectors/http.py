@@ -173,6 +173,29 @@ class HttpClient:
         if params:
             query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True, safe=":,()")
             url = f"{url}{'&' if '?' in url else '?'}{query}"
+        return self._send("GET", url, headers, None, budget)
+
+    def post_form(
+        self,
+        url: str,
+        form: Mapping[str, str],
+        *,
+        headers: Mapping[str, str] | None = None,
+        budget: Budget | None = None,
+    ) -> Response:
+        """POST ``form`` url-encoded (an OAuth token request): the body, which holds the
+        credentials, is never logged; retried like a GET."""
+        form_headers = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
+        return self._send("POST", url, form_headers, urlencode(form).encode(), budget)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        body: bytes | None,
+        budget: Budget | None,
+    ) -> Response:
         shown = redact_url(url)
         all_headers = {"User-Agent": self.user_agent, "Accept": "application/json", **(headers or {})}
         attempt = 0
@@ -182,7 +205,13 @@ class HttpClient:
                 budget.check(1.0)
             try:
                 raw = self.pool.request(
-                    "GET", url, headers=all_headers, timeout=self.timeout, retries=False, preload_content=True
+                    method,
+                    url,
+                    body=body,
+                    headers=all_headers,
+                    timeout=self.timeout,
+                    retries=False,
+                    preload_content=True,
                 )
             except (urllib3.exceptions.TimeoutError, urllib3.exceptions.ProtocolError,
                     urllib3.exceptions.NewConnectionError, urllib3.exceptions.HTTPError) as exc:  # fmt: skip
@@ -197,16 +226,16 @@ class HttpClient:
             if 200 <= status < 300:
                 fetched_at = datetime.fromtimestamp(self.wall_clock(), UTC)
                 return Response(shown, status, response_headers, raw.data, fetched_at)
-            body = redact_text(raw.data.decode("utf-8", errors="replace"))
+            error_body = redact_text(raw.data.decode("utf-8", errors="replace"))
             if status == 429 or status >= 500:
                 if attempt >= self.retry.attempts:
-                    raise HttpError(status, shown, body)
+                    raise HttpError(status, shown, error_body)
                 wait = self._rate_limit_wait(response_headers) if status == 429 else None
                 if wait is not None and wait > self.retry.max_rate_limit_wait:
                     raise BudgetExhaustedError(f"{shown}: rate limited for {wait:.0f} s; resuming next run")
                 self._wait(wait if wait is not None else self._backoff(attempt), budget)
                 continue
-            raise HttpError(status, shown, body)
+            raise HttpError(status, shown, error_body)
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.retry.max_backoff, self.retry.backoff * 2 ** (attempt - 1))

@@ -29,7 +29,7 @@ from pulse.config import Account, Brand
 from pulse.connectors.archive import CheckpointStore, RawArchive
 from pulse.connectors.base import POST_METRICS, AccountRun, Connector, FetchReport, Progress
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient
-from pulse.connectors.tokens import TokenProvider, default_token_provider
+from pulse.connectors.tokens import OAuthTokens, TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
 from pulse.sources.base import Source
 from pulse.storage import ObjectStore
@@ -47,7 +47,11 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "youtube_analytics": "https://youtubeanalytics.googleapis.com/v2",
     "mastodon": "",  # the account's own instance: https://<instance> from id user@instance
     "bluesky": "https://public.api.bsky.app",
+    # OAuth 2.0 token endpoints, for refresh credentials (docs/connectors.md)
+    "youtube_oauth": "https://oauth2.googleapis.com/token",
+    "linkedin_oauth": "https://www.linkedin.com/oauth/v2/accessToken",
 }
+_OAUTH_SUFFIX = "_oauth"
 ENV_REFETCH_DAYS = "PULSE_FETCH_REFETCH_DAYS"
 ENV_BUDGET_SECONDS = "PULSE_FETCH_BUDGET_SECONDS"
 ENV_LINKEDIN_VERSION = "PULSE_LINKEDIN_VERSION"
@@ -145,6 +149,15 @@ class PlatformSource(Source):
         self.clock = clock
         self.http = http or HttpClient(clock=clock)
         self.now = now or (lambda: datetime.now(UTC))
+        self.oauth = OAuthTokens(
+            self.http,
+            {
+                k.removesuffix(_OAUTH_SUFFIX): v
+                for k, v in self.base_urls.items()
+                if k.endswith(_OAUTH_SUFFIX)
+            },
+            clock=lambda: self.now().timestamp(),
+        )
         self.on_progress = on_progress
         self.checkpoints = CheckpointStore(store)
         self.deadline: float | None = None
@@ -243,6 +256,7 @@ class PlatformSource(Source):
             brand=brand,
             account=account,
             token=token,
+            oauth=self.oauth,
             base_url=base,
             http=self.http,
             archive=archive,

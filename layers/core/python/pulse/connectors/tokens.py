@@ -6,6 +6,17 @@ account id::
 
     {"x": "AAAA...", "facebook": {"123456789": "EAAB...", "987654321": "EAAB..."}}
 
+Platforms whose access tokens are short-lived (YouTube: one hour; LinkedIn:
+60 days) take an OAuth 2.0 refresh credential instead of a token, for the
+platform or for one account::
+
+    {"youtube": {"refresh_token": "1//0g...", "client_id": "....apps.googleusercontent.com",
+                 "client_secret": "GOCSPX-..."}}
+
+:class:`OAuthTokens` exchanges it at the platform's token endpoint for an
+access token before each account's fetch and caches that token until shortly
+before it expires. An environment variable may hold the same JSON object.
+
 Lookup order of :func:`default_token_provider`: environment variables
 ``PULSE_TOKEN_<PLATFORM>_<ACCOUNT>`` then ``PULSE_TOKEN_<PLATFORM>`` (ACCOUNT is the
 account id upper-cased with every other character than A-Z and 0-9 replaced
@@ -18,16 +29,20 @@ holding a token or a JSON document).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from pulse.connectors.http import Budget, HttpClient, HttpError
 from pulse.exceptions import ConfigError, SourceError
 
 ENV_TOKEN_PREFIX = "PULSE_TOKEN_"
@@ -44,23 +59,70 @@ def env_name(platform: str, account_id: str | None = None) -> str:
     return name
 
 
-def _from_document(doc: Any, platform: str, account_id: str) -> str | None:
-    if not isinstance(doc, Mapping):
-        return None
-    entry = doc.get(platform)
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, Mapping):
-        value = entry.get(account_id, entry.get("*"))
-        return value if isinstance(value, str) else None
+@dataclass(frozen=True, repr=False)
+class RefreshCredential:
+    """An OAuth 2.0 refresh token and the app (client) it was issued to.
+
+    ``token_url`` overrides the platform's token endpoint. The repr shows the
+    client id only, so a credential never reaches a log line by accident.
+    """
+
+    refresh_token: str
+    client_id: str
+    client_secret: str
+    token_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"RefreshCredential(client_id={self.client_id!r})"
+
+
+#: What a provider returns: an access token, or a refresh credential to exchange for one.
+Credential = str | RefreshCredential
+_REFRESH_FIELDS = ("refresh_token", "client_id", "client_secret")
+
+
+def _credential(value: Any, platform: str, account_id: str) -> Credential | None:
+    """A token string, or a refresh credential given as a mapping or a JSON object string."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ConfigError(
+                f"the {platform} token for {account_id!r} starts with '{{' but is not JSON"
+            ) from None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and "refresh_token" in value:
+        missing = [f for f in _REFRESH_FIELDS if not isinstance(value.get(f), str) or not value.get(f)]
+        if missing:
+            raise ConfigError(
+                f"the {platform} refresh credential for {account_id!r} lacks {', '.join(missing)} "
+                f"(it needs {', '.join(_REFRESH_FIELDS)}; see docs/connectors.md)"
+            )
+        url = value.get("token_url")
+        return RefreshCredential(
+            value["refresh_token"],
+            value["client_id"],
+            value["client_secret"],
+            url if isinstance(url, str) else None,
+        )
     return None
 
 
+def _from_document(doc: Any, platform: str, account_id: str) -> Credential | None:
+    if not isinstance(doc, Mapping):
+        return None
+    entry = doc.get(platform)
+    if isinstance(entry, Mapping) and "refresh_token" not in entry:
+        entry = entry.get(account_id, entry.get("*"))
+    return _credential(entry, platform, account_id)
+
+
 class TokenProvider(ABC):
-    """Returns the token for an account, or None when this provider has none."""
+    """Returns the token (or refresh credential) for an account, or None when this provider has none."""
 
     @abstractmethod
-    def token(self, platform: str, account_id: str) -> str | None: ...
+    def token(self, platform: str, account_id: str) -> Credential | None: ...
 
 
 class StaticTokens(TokenProvider):
@@ -69,7 +131,7 @@ class StaticTokens(TokenProvider):
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
 
-    def token(self, platform: str, account_id: str) -> str | None:
+    def token(self, platform: str, account_id: str) -> Credential | None:
         return _from_document(self.document, platform, account_id)
 
 
@@ -77,8 +139,9 @@ class EnvTokens(TokenProvider):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def token(self, platform: str, account_id: str) -> str | None:
-        return self.environ.get(env_name(platform, account_id)) or self.environ.get(env_name(platform))
+    def token(self, platform: str, account_id: str) -> Credential | None:
+        value = self.environ.get(env_name(platform, account_id)) or self.environ.get(env_name(platform))
+        return _credential(value, platform, account_id) if value else None
 
 
 class FileTokens(TokenProvider):
@@ -88,7 +151,7 @@ class FileTokens(TokenProvider):
         self.path = Path(path)
         self._doc: Any = None
 
-    def token(self, platform: str, account_id: str) -> str | None:
+    def token(self, platform: str, account_id: str) -> Credential | None:
         if self._doc is None:
             try:
                 self._doc = yaml.safe_load(self.path.read_text(encoding="utf-8")) or {}
@@ -108,7 +171,7 @@ class SecretsManagerTokens(TokenProvider):
         self.max_age = max_age
         self._provider: Any = None
 
-    def token(self, platform: str, account_id: str) -> str | None:
+    def token(self, platform: str, account_id: str) -> Credential | None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
@@ -134,7 +197,7 @@ class SsmTokens(TokenProvider):
         self.max_age = max_age
         self._provider: Any = None
 
-    def token(self, platform: str, account_id: str) -> str | None:
+    def token(self, platform: str, account_id: str) -> Credential | None:
         from aws_lambda_powertools.utilities.parameters import SSMProvider
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
@@ -160,7 +223,7 @@ class ChainTokens(TokenProvider):
     def __init__(self, *providers: TokenProvider) -> None:
         self.providers = providers
 
-    def token(self, platform: str, account_id: str) -> str | None:
+    def token(self, platform: str, account_id: str) -> Credential | None:
         for provider in self.providers:
             value = provider.token(platform, account_id)
             if value:
@@ -181,3 +244,84 @@ def default_token_provider(
     if env.get(ENV_TOKENS_PARAMETER_PREFIX):
         chain.append(SsmTokens(env[ENV_TOKENS_PARAMETER_PREFIX], boto3_client=ssm_client))
     return ChainTokens(*chain)
+
+
+class OAuthTokens:
+    """Access tokens obtained from refresh credentials, cached until shortly before they expire.
+
+    Parameters
+    ----------
+    http
+        The client for the token endpoint (its retries and budget apply).
+    token_urls
+        Token endpoint per platform whose refresh tokens can be reused (YouTube,
+        LinkedIn; X rotates its refresh token on every use, so it is left out);
+        a credential's own ``token_url`` wins.
+    margin
+        Seconds before the expiry at which a cached token is renewed.
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        token_urls: Mapping[str, str],
+        *,
+        clock: Callable[[], float] = time.time,
+        margin: float = 300.0,
+    ) -> None:
+        self.http = http
+        self.token_urls = dict(token_urls)
+        self.clock = clock
+        self.margin = margin
+        self._cache: dict[tuple[str, str, str], tuple[str, float]] = {}
+
+    def access_token(
+        self, platform: str, account_id: str, credential: RefreshCredential, budget: Budget | None = None
+    ) -> str:
+        """A valid access token for the account; raises :class:`SourceError` saying what to do."""
+        where = f"{platform} account {account_id!r}"
+        url = credential.token_url or self.token_urls.get(platform)
+        if not url:
+            raise SourceError(
+                f"{where}: refresh credentials are supported for {', '.join(sorted(self.token_urls))}; "
+                f"give {platform} an access token instead (docs/connectors.md)"
+            )
+        fingerprint = hashlib.sha256(credential.refresh_token.encode()).hexdigest()[:16]
+        key = (platform, account_id, fingerprint)
+        cached = self._cache.get(key)
+        if cached and cached[1] - self.margin > self.clock():
+            return cached[0]
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": credential.refresh_token,
+            "client_id": credential.client_id,
+            "client_secret": credential.client_secret,
+        }
+        try:
+            response = self.http.post_form(url, form, budget=budget)
+        except HttpError as exc:
+            reason = _oauth_error(exc.body)
+            raise SourceError(
+                f"{where}: the token endpoint refused the refresh token (HTTP {exc.status}{reason}); "
+                "authorise the account again and store its new refresh token"
+            ) from None
+        try:
+            doc = response.json()
+            token = doc["access_token"]
+            lifetime = float(doc.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError):
+            raise SourceError(f"{where}: the token endpoint answered without an access_token") from None
+        if not isinstance(token, str) or not token:
+            raise SourceError(f"{where}: the token endpoint answered without an access_token")
+        self._cache[key] = (token, self.clock() + lifetime)
+        return token
+
+
+def _oauth_error(body: str) -> str:
+    """``": invalid_grant"`` from an RFC 6749 error body, or nothing."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return ""
+    error = doc.get("error") if isinstance(doc, Mapping) else None
+    return f": {error}" if isinstance(error, str) and re.fullmatch(r"[a-z_]{1,40}", error) else ""
