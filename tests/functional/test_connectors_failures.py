@@ -12,6 +12,7 @@ archive, whatever goes wrong.
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -206,6 +207,37 @@ def test_malformed_page_is_quarantined_and_everything_else_kept(
     tables = again.fetch(BRAND, START, NOW)
     assert again.last_report.ok, again.last_report.lines()
     assert_same_rows(tables, clean[0], platform, only=("posts",))
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+def test_malformed_later_page_keeps_the_pages_before_it(
+    platform: str, store: LocalStore, apis: dict[str, Any]
+) -> None:
+    graph = apis["graph"]
+    listing = {"facebook": (r"/v24\.0/(\d+)/published_posts", graph.published_posts),
+               "instagram": (r"/v24\.0/(\d+)/media", graph.media_edge)}[platform]  # fmt: skip
+    broken: list[str] = []
+
+    def second_page_cut(request: Any, account_id: str) -> Any:
+        if request.arg("after") and not broken:
+            broken.append(request.path)
+            return 200, {"Content-Type": "application/json"}, b'{"data": [{"id": "1", "created_time": "cut'
+        return listing[1](request, account_id)
+
+    graph.routes.insert(0, (re.compile(f"^{listing[0]}$"), second_page_cut))
+    src = source(store, apis)
+    tables = src.fetch(BRAND, START, NOW)
+    mine = {a.platform: a for a in src.last_report.accounts}[platform]
+    assert broken and mine.quarantined == 1 and mine.errors
+    # the first page's items are kept, the checkpoint does not move, the next run gets the rest
+    kept = rows(tables, platform)["posts"]
+    assert len(kept) == graph.page_size
+    src.commit()
+    state = src.checkpoints.load(BRAND.id, platform, ACCOUNTS[platform])
+    assert CASES[platform].cursor not in state.get(CASES[platform].stream, {}), state
+    again = source(store, apis).fetch(BRAND, START, NOW)
+    assert len(rows(again, platform)["posts"]) > graph.page_size
+    assert set(kept["post_id"]) <= set(rows(again, platform)["posts"]["post_id"])
 
 
 SECOND_CALLS = {  # a malformed answer further into the posts part: its checkpoint must not advance either

@@ -49,27 +49,25 @@ class FacebookConnector(GraphConnector):
         since = int(run.lower_bound("posts").timestamp())
         with_insights = f"{POST_FIELDS},insights.metric({','.join(INSIGHTS)})"
         path = f"/{run.account.id}/published_posts"
+
+        def ingest(fields: str) -> None:
+            # item by item, so a bad later page keeps the posts of the pages before it
+            params = {"fields": fields, "since": since, "limit": 100}
+            for node, new in self.windowed("posts", path, params, "created_time"):
+                run.item(node, partial(self._post, new=new))
+
         try:
-            nodes = list(
-                self.windowed(
-                    "posts", path, {"fields": with_insights, "since": since, "limit": 100}, "created_time"
-                )
-            )
+            ingest(with_insights)
         except HttpError as exc:
             if exc.status != 400:
                 raise
             run.warn(f"post insights refused ({exc.body[:120]}): views and unique viewers left empty")
-            nodes = list(
-                self.windowed(
-                    "posts", path, {"fields": POST_FIELDS, "since": since, "limit": 100}, "created_time"
-                )
-            )
-        for node, new in nodes:
-            run.item(node, partial(self._post, new=new))
-        threads = run.state.setdefault("threads", {})
-        for post_id, row in run.posts.items():
-            if (row["comments"] or 0) > 0:
-                threads[post_id] = row["created_at"]
+            ingest(POST_FIELDS)
+        finally:
+            threads = run.state.setdefault("threads", {})
+            for post_id, row in run.posts.items():
+                if (row["comments"] or 0) > 0:
+                    threads[post_id] = row["created_at"]
 
     def _post(self, node: dict[str, Any], new: bool) -> Row:
         run = self.run
