@@ -29,6 +29,10 @@ class Request:
     headers: dict[str, str]
     method: str = "GET"
     form: dict[str, list[str]] = field(default_factory=dict)
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -89,16 +93,19 @@ class FakeApi:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                self.reply("GET", {})
+                self.reply("GET", b"")
 
             def do_POST(self) -> None:
-                data = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                self.reply("POST", parse_qs(data, keep_blank_values=True))
+                self.reply("POST", self.rfile.read(int(self.headers.get("Content-Length") or 0)))
 
-            def reply(self, method: str, form: dict[str, list[str]]) -> None:
+            def reply(self, method: str, data: bytes) -> None:
                 parts = urlsplit(self.path)
+                form_body = self.headers.get("Content-Type", "").startswith(
+                    "application/x-www-form-urlencoded"
+                )
+                form = parse_qs(data.decode(), keep_blank_values=True) if form_body else {}
                 request = Request(parts.path, parse_qs(parts.query, keep_blank_values=True),
-                                  {k.lower(): v for k, v in self.headers.items()}, method, form)  # fmt: skip
+                                  {k.lower(): v for k, v in self.headers.items()}, method, form, data)  # fmt: skip
                 status, headers, body = api.answer(request)
                 self.send_response(status)
                 for key, value in headers.items():
@@ -747,6 +754,53 @@ class FakeBluesky(FakeApi):
         self.route(r"/xrpc/app\.bsky\.actor\.getProfile", self.profile)
         self.route(r"/xrpc/app\.bsky\.feed\.getAuthorFeed", self.author_feed)
         self.route(r"/xrpc/app\.bsky\.feed\.getPostThread", self.post_thread)
+        # the PDS side: app-password sessions and the account's notifications
+        self.app_password = "bsky-app-password-0123"
+        self.access_jwt = "eyJhbGciOiJFUzI1NksifQ.session-jwt-for-tests.sig"
+        other = {"did": "did:plc:other00000000000000000", "handle": "marc.bsky.social"}
+        mention = self.post(
+            other, "3kmention1", NOW - timedelta(hours=2), "@cafeboreal.bsky.social toujours pas de réponse ?"
+        )
+        quote = self.post(fan, "3kquote1", NOW - timedelta(hours=8), "Regardez ça")
+        like_of = self.feed[0]["post"]
+        self.notifications = [
+            {**mention["post"], "reason": "mention", "isRead": False},
+            {**fan_reply, "reason": "reply", "reasonSubject": root, "isRead": True},  # also in the thread
+            {**quote["post"], "reason": "quote", "reasonSubject": like_of["uri"], "isRead": True},
+            {"uri": "at://did:plc:fan/app.bsky.feed.like/3klike", "cid": "bafylike", "author": fan, "reason": "like",
+             "reasonSubject": like_of["uri"], "record": {"$type": "app.bsky.feed.like", "createdAt": iso(NOW - timedelta(hours=9)),
+             "subject": {"uri": like_of["uri"], "cid": "bafy0"}}, "isRead": True, "indexedAt": iso(NOW - timedelta(hours=9))},
+            {**self.post(other, "3kold", NOW - timedelta(days=30), "@cafeboreal.bsky.social old")["post"], "reason": "mention", "isRead": True},
+        ]  # fmt: skip
+        self.sessions = 0
+        self.route(r"/xrpc/com\.atproto\.server\.createSession", self.create_session)
+        self.route(r"/xrpc/app\.bsky\.notification\.listNotifications", self.list_notifications)
+
+    def create_session(self, request: Request) -> Answer:
+        doc = request.json() if request.method == "POST" else None
+        if not isinstance(doc, dict) or doc.get("identifier") not in (self.handle, self.DID):
+            return json_answer(
+                {"error": "InvalidRequest", "message": "Input must have the property identifier"}, 400
+            )
+        if doc.get("password") != self.app_password:
+            return json_answer(
+                {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}, 401
+            )
+        self.sessions += 1
+        return json_answer({"did": self.DID, "handle": self.handle, "accessJwt": self.access_jwt,
+                            "refreshJwt": "eyJ.refresh-jwt.sig", "active": True})  # fmt: skip
+
+    def list_notifications(self, request: Request) -> Answer:
+        if request.headers.get("authorization") != f"Bearer {self.access_jwt}":
+            return json_answer({"error": "AuthMissing", "message": "Authentication Required"}, 401)
+        reasons = request.query.get("reasons") or []
+        items = sorted((n for n in self.notifications if not reasons or n["reason"] in reasons),
+                       key=lambda n: n["indexedAt"], reverse=True)  # fmt: skip
+        offset = int(request.arg("cursor") or 0)
+        doc: dict[str, Any] = {"notifications": items[offset : offset + self.page_size]}
+        if offset + self.page_size < len(items):
+            doc["cursor"] = str(offset + self.page_size)
+        return json_answer(doc)
 
     def post(self, author: dict[str, Any], rkey: str, at: datetime, text: str, *, replies: int = 0,
              parent: str | None = None, root: str | None = None) -> dict[str, Any]:  # fmt: skip

@@ -91,7 +91,8 @@ def source(store: LocalStore, apis: dict[str, Any], **kwargs: Any) -> Any:
     graph = f"{apis['graph'].url}/v24.0"
     urls = {"facebook": graph, "instagram": graph, "linkedin": f"{apis['linkedin'].url}/rest",
             "youtube": f"{apis['youtube'].url}/youtube/v3", "youtube_analytics": f"{apis['youtube'].url}/v2",
-            "mastodon": apis["mastodon"].url, "bluesky": apis["bluesky"].url}  # fmt: skip
+            "mastodon": apis["mastodon"].url, "bluesky": apis["bluesky"].url,
+            "bluesky_pds": apis["bluesky"].url}  # fmt: skip
     return make_source(store, TOKENS, urls, **kwargs)
 
 

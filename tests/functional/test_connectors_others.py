@@ -43,7 +43,8 @@ def apis() -> Iterator[dict[str, Any]]:
 
 def urls(apis: dict[str, Any]) -> dict[str, str]:
     return {"linkedin": f"{apis['linkedin'].url}/rest", "youtube": f"{apis['youtube'].url}/youtube/v3",
-            "youtube_analytics": f"{apis['youtube'].url}/v2", "bluesky": apis["bluesky"].url}  # fmt: skip
+            "youtube_analytics": f"{apis['youtube'].url}/v2", "bluesky": apis["bluesky"].url,
+            "bluesky_pds": apis["bluesky"].url}  # fmt: skip
 
 
 def by(tables: Any, platform: str, table: str, key: str) -> pd.DataFrame:
@@ -133,6 +134,44 @@ def test_bluesky_feed_threads_and_unsupported_platform(store: LocalStore, apis: 
     report = {a.platform: a for a in src.last_report.accounts}
     assert report["tiktok"].errors == ["no connector for platform 'tiktok' yet"]
     assert not report["bluesky"].errors and not report["linkedin"].errors
+
+
+def test_bluesky_app_password_adds_mentions_outside_threads(store: LocalStore, apis: dict[str, Any]) -> None:
+    bs = apis["bluesky"]
+    src = make_source(store, {**TOKENS, "bluesky": bs.app_password}, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    assert bs.sessions == 1
+    (session,) = bs.paths(r"/xrpc/com\.atproto\.server\.createSession")
+    assert session.method == "POST" and session.json() == {
+        "identifier": BRAND.accounts[2].id,
+        "password": bs.app_password,
+    }
+    listed = bs.paths(r"/xrpc/app\.bsky\.notification\.listNotifications")
+    assert listed and all(r.query["reasons"] == ["mention", "reply", "quote"] for r in listed)
+    # the public AppView calls carry no credentials
+    assert not any("authorization" in r.headers for r in bs.requests if "notification" not in r.path)
+    messages = by(tables, "bluesky", "messages", "message_id")
+    mention = "at://did:plc:other00000000000000000/app.bsky.feed.post/3kmention1"
+    quote = "at://did:plc:fan0000000000000000000/app.bsky.feed.post/3kquote1"
+    assert messages.loc[mention, "author"] == "marc.bsky.social" and not messages.loc[mention, "from_brand"]
+    assert pd.isna(messages.loc[mention, "in_reply_to"]) and pd.isna(messages.loc[quote, "in_reply_to"])
+    # the thread reply is also a notification: one row; likes and the 30-day-old mention are not messages
+    assert len(messages) == 4 and not any("3klike" in m or "3kold" in m for m in messages.index)
+    assert not {a.platform: a for a in src.last_report.accounts}["bluesky"].errors
+    src.commit()
+    state = src.checkpoints.load(BRAND.id, "bluesky", BRAND.accounts[2].id)
+    assert state["mentions"]["newest_time"].startswith("2026-11-05T07:00")
+    stored = "\n".join(store.get(o.key).decode("utf-8", "replace") for o in store.list(""))
+    assert bs.app_password not in stored and bs.access_jwt not in stored
+
+
+def test_bluesky_refused_app_password_keeps_the_public_data(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, {**TOKENS, "bluesky": "wrong-app-password"}, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    (error,) = {a.platform: a for a in src.last_report.accounts}["bluesky"].errors
+    assert "app password was refused (HTTP 401)" in error and "App passwords" in error
+    assert "wrong-app-password" not in error
+    assert len(by(tables, "bluesky", "posts", "post_id")) == 3  # feed and threads were fetched before
 
 
 def test_budget_spent_on_one_account_skips_the_next_ones(store: LocalStore, apis: dict[str, Any]) -> None:

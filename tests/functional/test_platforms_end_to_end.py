@@ -77,6 +77,8 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
         "PULSE_YOUTUBE_ANALYTICS_BASE_URL": f"{fakes['youtube'].url}/v2",
         "PULSE_MASTODON_BASE_URL": fakes["mastodon"].url,
         "PULSE_BLUESKY_BASE_URL": fakes["bluesky"].url,
+        "PULSE_BLUESKY_PDS_BASE_URL": fakes["bluesky"].url,
+        "PULSE_TOKEN_BLUESKY": fakes["bluesky"].app_password,
         "PULSE_TOKEN_X": fakes["x"].token,
         "PULSE_TOKEN_FACEBOOK": fakes["graph"].token,
         "PULSE_TOKEN_INSTAGRAM": fakes["graph"].token,
@@ -94,7 +96,9 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
         assert f"{platform}/" in fetched.stderr, f"no progress line for {platform}"
     raw = list((out / "archive" / "raw" / "maison-lumiere").rglob("*.json.gz"))
     assert {p.relative_to(out / "archive" / "raw" / "maison-lumiere").parts[0] for p in raw} == PLATFORMS
-    for token in (fakes["x"].token, fakes["graph"].token, "li-token-789xyz", "masto-token-abcdef"):
+    secrets = (fakes["x"].token, fakes["graph"].token, "li-token-789xyz", "masto-token-abcdef",
+               fakes["bluesky"].app_password, fakes["bluesky"].access_jwt)  # fmt: skip
+    for token in secrets:
         assert token not in fetched.stdout + fetched.stderr, "tokens never appear in output"
 
     report = pulse("report", "--brand", "maison-lumiere", "--month", "2026-11", "--config", str(config),

@@ -207,6 +207,8 @@ class AccountRun:
         self.token: str | None = token if isinstance(token, str) else None
         self.credential = token
         self.oauth = oauth
+        #: Other credentials of this run (e.g. a session token) redacted like ``token``.
+        self.secrets: list[str] = []
         self.base_url = base_url.rstrip("/")
         self.base_urls = dict(extra_base_urls or {})
         self.http = http
@@ -240,7 +242,7 @@ class AccountRun:
         response: Response = self.http.get(
             url, params=params, headers={**self.headers, **(headers or {})}, budget=self.budget
         )
-        body = redact_text(response.text(), (self.token,) if self.token else ())
+        body = redact_text(response.text(), self.secret_values())
         self.page = self.archive.save(
             self.brand.id, self.account.platform, self.account.id,
             url=response.url, status=response.status, fetched_at=response.fetched_at, body=body,
@@ -296,7 +298,7 @@ class AccountRun:
     def _redacted(self, raw: Any) -> Any:
         """A parsed record without credentials (it comes from the response, not the redacted archive)."""
         text = json.dumps(raw, ensure_ascii=False, default=str)
-        clean = redact_text(text, (self.token,) if self.token else ())
+        clean = redact_text(text, self.secret_values())
         if clean == text:
             return raw
         try:
@@ -387,6 +389,10 @@ class AccountRun:
     def warn(self, message: str) -> None:
         if message not in self.report.schema_warnings:
             self.report.schema_warnings.append(message)
+
+    def secret_values(self) -> tuple[str, ...]:
+        """Every credential of this run, for redaction."""
+        return tuple(filter(None, [self.token, *self.secrets]))
 
     def resolve_token(self) -> None:
         """Exchange a refresh credential for an access token (cached across accounts and runs)."""

@@ -7,10 +7,15 @@
 * ``app.bsky.feed.getPostThread`` for the posts of the window that have
   replies: the reply tree becomes messages (``in_reply_to`` = parent URI).
 
+* with an app password as the account's token: ``com.atproto.server.createSession``
+  on the account's PDS, then ``app.bsky.notification.listNotifications``
+  (``reasons=mention,reply,quote``) down to the checkpoint, so mentions and
+  quotes outside the brand's threads become messages too. Without a token only
+  public data is read.
+
 Post and message ids are AT URIs (``at://did:plc:.../app.bsky.feed.post/...``).
 Bluesky has no impressions nor reach: both stay empty; shares are reposts +
-quotes. Mentions outside reply threads need an authenticated
-``app.bsky.notification.listNotifications`` and are not fetched yet.
+quotes.
 """
 
 from __future__ import annotations
@@ -21,11 +26,19 @@ from functools import partial
 from typing import Any
 
 from pulse.connectors.base import UNREADABLE, Connector, Row
+from pulse.connectors.http import HttpError
+from pulse.exceptions import SourceError
+
+#: Notification kinds that are messages to the brand (likes, reposts and follows are not).
+MESSAGE_REASONS = ("mention", "reply", "quote")
 
 
 class BlueskyConnector(Connector):
     platform = "bluesky"
     token_optional = True
+
+    def authorize(self) -> None:
+        """The public AppView takes no credentials; the app password only opens a session (``mentions``)."""
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "profile", self.profile
@@ -33,6 +46,8 @@ class BlueskyConnector(Connector):
             return
         yield "feed", self.feed
         yield "threads", self.threads
+        if self.run.token:
+            yield "mentions", self.mentions
 
     def profile(self) -> None:
         run = self.run
@@ -120,3 +135,64 @@ class BlueskyConnector(Connector):
             post["uri"], record["createdAt"], post["author"]["handle"], post["author"]["did"] == self.run.state["did"],
             (record.get("reply") or {}).get("parent", {}).get("uri"), record.get("text"),
         )  # fmt: skip
+
+    def _session(self) -> tuple[str, str]:
+        """(PDS URL, access JWT) from ``createSession`` with the app password; never archived."""
+        run = self.run
+        pds = run.base_urls.get("bluesky_pds", "https://bsky.social").rstrip("/")
+        try:
+            response = run.http.post_json(
+                f"{pds}/xrpc/com.atproto.server.createSession",
+                {"identifier": run.account.id, "password": run.token},
+                budget=run.budget,
+            )
+        except HttpError as exc:
+            raise SourceError(
+                f"bluesky account {run.account.id!r}: the app password was refused (HTTP {exc.status}); "
+                "create one in Settings > Privacy and security > App passwords and store it as the token"
+            ) from None
+        try:
+            jwt = response.json()["accessJwt"]
+        except (ValueError, KeyError, TypeError):
+            raise SourceError(
+                f"bluesky account {run.account.id!r}: createSession answered without accessJwt"
+            ) from None
+        if not isinstance(jwt, str) or not jwt:
+            raise SourceError(f"bluesky account {run.account.id!r}: createSession answered without accessJwt")
+        run.secrets.append(jwt)
+        return pds, jwt
+
+    def mentions(self) -> None:
+        run = self.run
+        pds, jwt = self._session()
+        state = run.state.setdefault("mentions", {})
+        seen = state.get("newest_time")
+        bound = run.lower_bound("mentions")
+        newest: datetime | None = None
+        cursor: str | None = None
+        while True:
+            params = {"reasons": list(MESSAGE_REASONS), "limit": 100, "cursor": cursor}
+            doc = run.get(
+                f"{pds}/xrpc/app.bsky.notification.listNotifications",
+                params,
+                headers={"Authorization": f"Bearer {jwt}"},
+            )
+            stop = False
+            for note in run.expect(doc, "notifications"):
+                if note.get("reason") not in MESSAGE_REASONS:
+                    continue
+                try:
+                    at = run.parse_time(note["record"]["createdAt"])
+                except UNREADABLE:
+                    run.item(note, self._reply)  # a notification has a post's uri, author, record
+                    continue
+                if at < bound:
+                    stop = True
+                    continue
+                newest = at if newest is None or at > newest else newest
+                run.item(note, self._reply)  # a notification has a post's uri, author, record
+            cursor = doc.get("cursor")
+            if stop or not cursor:
+                break
+        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
+            state["newest_time"] = newest.isoformat()

@@ -47,6 +47,7 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "youtube_analytics": "https://youtubeanalytics.googleapis.com/v2",
     "mastodon": "",  # the account's own instance: https://<instance> from id user@instance
     "bluesky": "https://public.api.bsky.app",
+    "bluesky_pds": "https://bsky.social",  # sessions and notifications (app password), the account's PDS
     # OAuth 2.0 token endpoints, for refresh credentials (docs/connectors.md)
     "youtube_oauth": "https://oauth2.googleapis.com/token",
     "linkedin_oauth": "https://www.linkedin.com/oauth/v2/accessToken",
