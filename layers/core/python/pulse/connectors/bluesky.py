@@ -57,42 +57,65 @@ class BlueskyConnector(Connector):
         run.state["did"] = doc["did"]
         run.follower_count(run.metric(doc, "followersCount", "profile.followersCount"))
 
-    def feed(self) -> None:
+    def _newest_first(
+        self,
+        stream: str,
+        url: str,
+        params: dict[str, Any],
+        key: str,
+        post_of: Callable[[Any], dict[str, Any] | None],
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[tuple[dict[str, Any], bool]]:
+        """Posts of a cursor-paged, newest-first listing down to the stream's lower bound, each with
+        whether it is new (an unreadable time counts as new: the caller quarantines it).
+
+        ``post_of`` turns a listed item into its post, or ``None`` to skip it. The
+        stream's ``newest_time`` advances only when the pass completes.
+        """
         run = self.run
-        state = run.state.setdefault("feed", {})
+        state = run.state.setdefault(stream, {})
         seen = state.get("newest_time")
         seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
-        bound = run.lower_bound("feed")
+        bound = run.lower_bound(stream)
         newest: datetime | None = None
         cursor: str | None = None
         while True:
-            params = {
-                "actor": run.state["did"],
-                "limit": 100,
-                "filter": "posts_with_replies",
-                "cursor": cursor,
-            }
-            doc = run.get("/xrpc/app.bsky.feed.getAuthorFeed", params)
+            doc = run.get(url, {**params, "cursor": cursor}, headers=headers)
             stop = False
-            for item in run.expect(doc, "feed"):
-                if item.get("reason"):  # a repost by the brand, not its post
+            for item in run.expect(doc, key):
+                post = post_of(item)
+                if post is None:
                     continue
-                post = item.get("post", {})
                 try:
                     at = run.parse_time(post["record"]["createdAt"])
                 except UNREADABLE:
-                    run.item(post, partial(self._own, new=True))
+                    yield post, True
                     continue
                 if at < bound:
                     stop = True
                     continue
                 newest = at if newest is None or at > newest else newest
-                run.item(post, partial(self._own, new=seen_at is None or at > seen_at))
+                yield post, seen_at is None or at > seen_at
             cursor = doc.get("cursor")
             if stop or not cursor:
                 break
         if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
             state["newest_time"] = newest.isoformat()
+
+    def feed(self) -> None:
+        run = self.run
+        params = {"actor": run.state["did"], "limit": 100, "filter": "posts_with_replies"}
+        posts = self._newest_first(
+            "feed",
+            "/xrpc/app.bsky.feed.getAuthorFeed",
+            params,
+            "feed",
+            lambda item: (
+                None if item.get("reason") else item.get("post", {})
+            ),  # a reason: a repost by the brand
+        )
+        for post, new in posts:
+            run.item(post, partial(self._own, new=new))
 
     def _own(self, post: dict[str, Any], *, new: bool) -> Row:
         run = self.run
@@ -154,9 +177,7 @@ class BlueskyConnector(Connector):
         try:
             jwt = response.json()["accessJwt"]
         except (ValueError, KeyError, TypeError):
-            raise SourceError(
-                f"bluesky account {run.account.id!r}: createSession answered without accessJwt"
-            ) from None
+            jwt = None
         if not isinstance(jwt, str) or not jwt:
             raise SourceError(f"bluesky account {run.account.id!r}: createSession answered without accessJwt")
         run.secrets.append(jwt)
@@ -165,34 +186,13 @@ class BlueskyConnector(Connector):
     def mentions(self) -> None:
         run = self.run
         pds, jwt = self._session()
-        state = run.state.setdefault("mentions", {})
-        seen = state.get("newest_time")
-        bound = run.lower_bound("mentions")
-        newest: datetime | None = None
-        cursor: str | None = None
-        while True:
-            params = {"reasons": list(MESSAGE_REASONS), "limit": 100, "cursor": cursor}
-            doc = run.get(
-                f"{pds}/xrpc/app.bsky.notification.listNotifications",
-                params,
-                headers={"Authorization": f"Bearer {jwt}"},
-            )
-            stop = False
-            for note in run.expect(doc, "notifications"):
-                if note.get("reason") not in MESSAGE_REASONS:
-                    continue
-                try:
-                    at = run.parse_time(note["record"]["createdAt"])
-                except UNREADABLE:
-                    run.item(note, self._reply)  # a notification has a post's uri, author, record
-                    continue
-                if at < bound:
-                    stop = True
-                    continue
-                newest = at if newest is None or at > newest else newest
-                run.item(note, self._reply)  # a notification has a post's uri, author, record
-            cursor = doc.get("cursor")
-            if stop or not cursor:
-                break
-        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
-            state["newest_time"] = newest.isoformat()
+        notes = self._newest_first(
+            "mentions",
+            f"{pds}/xrpc/app.bsky.notification.listNotifications",
+            {"reasons": list(MESSAGE_REASONS), "limit": 100},
+            "notifications",
+            lambda note: note if note.get("reason") in MESSAGE_REASONS else None,
+            headers={"Authorization": f"Bearer {jwt}"},
+        )
+        for note, _new in notes:
+            run.item(note, self._reply)  # a notification has a post's uri, author and record

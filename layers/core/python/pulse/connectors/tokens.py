@@ -307,10 +307,9 @@ class OAuthTokens:
             ) from None
         try:
             doc = response.json()
-            token = doc["access_token"]
-            lifetime = float(doc.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError):
-            raise SourceError(f"{where}: the token endpoint answered without an access_token") from None
+            token, lifetime = doc["access_token"], float(doc.get("expires_in", 3600))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            token, lifetime = None, 0.0
         if not isinstance(token, str) or not token:
             raise SourceError(f"{where}: the token endpoint answered without an access_token")
         self._cache[key] = (token, self.clock() + lifetime)
