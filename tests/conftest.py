@@ -46,6 +46,16 @@ def load_function(name: str) -> ModuleType:
     return module
 
 
+def published_folder(reports: Path, brand: str, month: str) -> Path:
+    """The folder of a brand-month's published report in a local archive's ``reports/`` (its manifest's version)."""
+    manifest = json.loads((reports / brand / month / "manifest.json").read_text(encoding="utf-8"))
+    folder = reports / brand / month / manifest["version"]
+    assert {(folder / n).as_posix() for n in manifest["files"]} == {
+        (reports.parent / f["key"]).as_posix() for f in manifest["files"].values()
+    }
+    return folder
+
+
 def has_browser() -> bool:
     from pulse.exceptions import BrowserNotFoundError
     from pulse.render.browser import find_browser

@@ -31,14 +31,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     svc = shared_services()
     brands = [svc.brands.get(b) for b in job.brands] if job.brands else list(svc.brands)
     # Stop fetching a minute before Lambda's limit; the next run resumes from the checkpoints.
-    if hasattr(svc.source, "deadline") and hasattr(context, "get_remaining_time_in_millis"):
-        svc.source.deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 60
+    deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 60
     end = datetime.now(UTC)
     start = end - timedelta(days=job.days)
     results, failures = [], []
     for brand in brands:
         try:
-            result = fetch_brand(svc, brand, start, end)
+            result = fetch_brand(svc, brand, start, end, deadline=deadline)
             results.append(
                 {
                     "brand": brand.id,

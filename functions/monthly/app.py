@@ -34,7 +34,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         svc.queue.enqueue(jobs)
         logger.info("queued report jobs", extra={"jobs": len(jobs)})
         return {"job": "monthly", "queued": [j.model_dump() for j in jobs]}
-    outcomes = run_jobs(svc, jobs, lambda_context=context)
+    outcomes = run_jobs(svc, jobs, renderer=svc.renderer(), lambda_context=context)
     summary = {"job": "monthly", "reports": [o.to_dict() for o in outcomes]}
     failed = [o for o in outcomes if not o.ok]
     if failed:

@@ -62,6 +62,14 @@ def keys(s3: Any, prefix: str) -> list[str]:
     return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
 
+def published_keys(s3: Any, brand: str, month: str) -> dict[str, str]:
+    """The archive keys of a brand-month's published report (through its manifest)."""
+    manifest = json.loads(
+        s3.get_object(Bucket=BUCKET, Key=f"reports/{brand}/{month}/manifest.json")["Body"].read()
+    )
+    return {name: f["key"] for name, f in manifest["files"].items()}
+
+
 def seed_lake(brand_ids: list[str]) -> None:
     services = Services.from_settings()
     for brand in load_brands():

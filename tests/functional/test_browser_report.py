@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from pulse.kpis import compute_kpi_set
+from pulse.kpis import build_report_data
 from pulse.render.browser import PRINT_WIDTH
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
@@ -40,8 +40,10 @@ def labelled(tables: Tables) -> Tables:
 
 
 def _report(brand, tables, renderer):  # type: ignore[no-untyped-def]
-    kpi_set = compute_kpi_set(tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms)
-    view = build_report_view(brand, kpi_set, tables, datetime(2026, 11, 2, 12, tzinfo=UTC))
+    data = build_report_data(
+        tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms, opening_hours=brand.opening_hours
+    )
+    view = build_report_view(brand, data, datetime(2026, 11, 2, 12, tzinfo=UTC))
     html = render_html(view)
     return view, html, renderer.render(html, footer=f"{brand.name} · {view.month_label}")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import requires_browser
+from tests.conftest import published_folder, requires_browser
 
 PULSE = str(Path(sys.executable).with_name("pulse"))
 
@@ -53,7 +53,7 @@ def test_demo_produces_every_report_and_mail(tmp_path: Path) -> None:
     brands = sorted(p.name for p in archive.iterdir())
     assert len(brands) >= 3
     for brand in brands:
-        folder = archive / brand / "2026-10"
+        folder = published_folder(archive, brand, "2026-10")
         for name in ("report.html", "report.pdf", "kpis.json"):
             assert (folder / name).is_file()
             assert str(folder / name) in result.stdout, "demo prints where the reports are"
@@ -78,7 +78,7 @@ def test_fetch_then_report(tmp_path: Path) -> None:
     assert json.loads(again.stdout.strip().splitlines()[-1])["new"] <= summary["new"] // 50
     report = run("report", "--brand", "cafe-boreal", "--month", "2026-10", "--out", str(out))
     assert report.returncode == 0, report.stderr
-    assert (out / "archive" / "reports" / "cafe-boreal" / "2026-10" / "report.pdf").is_file()
+    assert (published_folder(out / "archive" / "reports", "cafe-boreal", "2026-10") / "report.pdf").is_file()
     assert not (out / "outbox").exists(), "report does not mail unless --send"
 
 

@@ -1,4 +1,8 @@
-"""Delivery you can trust: duplicates, concurrency, failed uploads, oversized mail, fan-out."""
+"""Delivery you can trust: duplicates, concurrency, failed uploads, oversized mail, fan-out.
+
+Delivery is tested with a fake renderer (tests/fakes.py); only the tests that
+need a real PDF's size or go through the Lambda functions start Chromium.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import email
 import json
 import threading
 import time
-from dataclasses import replace
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -20,19 +23,22 @@ from pulse import pipeline
 from pulse.api import build_resolver
 from pulse.exceptions import StorageError
 from pulse.period import Month
-from pulse.pipeline import Services, fetch_brand, run_reports
+from pulse.pipeline import Services, fetch_brand, read_report_file, run_reports
+from pulse.pipeline.services import chromium_renderer
 from pulse.settings import Settings
 from pulse.storage import LocalStore
 from tests.conftest import REPORT_MONTH, WINDOW, load_event, load_function, requires_browser
+from tests.fakes import FakeRenderer, fake_renderer_factory
 from tests.functional.conftest import BUCKET, REGION, Context, body, keys, seed_lake
 
-pytestmark = [requires_browser]
+FILES = ("report.html", "report.pdf", "kpis.json")
 
 
 @pytest.fixture
 def services(local_settings: Settings, brands) -> Services:  # type: ignore[no-untyped-def]
     svc = Services.from_settings(
-        local_settings.model_copy(update={"state_dir": Path(local_settings.outbox).parent / "state"})
+        local_settings.model_copy(update={"state_dir": Path(local_settings.outbox).parent / "state"}),
+        renderer_factory=fake_renderer_factory(),
     )
     for brand_id in ("maison-lumiere", "brightbank"):
         brand = brands.get(brand_id)
@@ -47,19 +53,18 @@ def outbox(services: Services) -> list[Path]:
 def test_a_duplicated_monthly_run_mails_once(services: Services, brands) -> None:  # type: ignore[no-untyped-def]
     brand = brands.get("maison-lumiere")
     first = run_reports(services, [brand], REPORT_MONTH, send=True)
-    html = services.store.get("reports/maison-lumiere/2026-10/report.html")
+    html = read_report_file(services.store, "maison-lumiere", REPORT_MONTH, "report.html")
     second = run_reports(services, [brand], REPORT_MONTH, send=True)
     assert first[0].ok and second[0].ok
     assert second[0].mail == first[0].mail, "the duplicate returns the first run's outcome"
     assert not first[0].repeated and second[0].repeated
     assert len(outbox(services)) == 1
-    assert services.store.get("reports/maison-lumiere/2026-10/report.html") == html
+    assert read_report_file(services.store, "maison-lumiere", REPORT_MONTH, "report.html") == html
 
 
-def test_concurrent_requests_generate_once(
-    services: Services, monkeypatch: pytest.MonkeyPatch, renderer
-) -> None:  # type: ignore[no-untyped-def]
-    real = pipeline.produce_report
+def test_concurrent_requests_generate_once(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    renderer = FakeRenderer()
+    real = pipeline.report.produce_report
     started = threading.Event()
 
     def slow(*args: Any, **kwargs: Any) -> Any:
@@ -67,7 +72,7 @@ def test_concurrent_requests_generate_once(
         time.sleep(1.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "produce_report", slow)
+    monkeypatch.setattr(pipeline.report, "produce_report", slow)
     app = build_resolver(lambda: services, lambda: renderer)
     body = json.dumps({"brand": "brightbank", "month": "2026-10", "force": True})
     event = load_event("api-create-report.json")
@@ -114,13 +119,11 @@ def test_a_failed_upload_keeps_the_finished_report_and_sends_nothing(services: S
     services.store = flaky
     services.lake.store = flaky
     run_reports(services, [brand], REPORT_MONTH, send=False)
-    before = {
-        n: flaky.get(f"reports/brightbank/2026-10/{n}") for n in ("report.html", "report.pdf", "kpis.json")
-    }
+    before = {n: read_report_file(flaky, "brightbank", REPORT_MONTH, n) for n in FILES}
     flaky.fail = True
     outcome = run_reports(services, [brand], REPORT_MONTH, send=True)[0]
     assert not outcome.ok and "simulated upload failure" in (outcome.error or "")
-    after = {n: flaky.get(f"reports/brightbank/2026-10/{n}") for n in before}
+    after = {n: read_report_file(flaky, "brightbank", REPORT_MONTH, n) for n in before}
     assert after == before, "the archived report is the previous one, whole"
     assert outbox(services) == []
     assert not list(flaky.list("staging/")), "no staging leftovers"
@@ -130,17 +133,9 @@ def test_a_failed_upload_keeps_the_finished_report_and_sends_nothing(services: S
 
 
 @pytest.fixture
-def huge_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
+def huge_pdf(services: Services) -> None:
     """Reports whose PDF weighs 4 MB (a PDF comment pads it; readers ignore it)."""
-    from pulse.render import browser
-
-    real = browser.ChromiumRenderer.render
-
-    def padded(self: Any, html: str, **kwargs: Any) -> Any:
-        rendered = real(self, html, **kwargs)
-        return replace(rendered, pdf=rendered.pdf + b"\n%" + b"x" * 4_000_000 + b"\n")
-
-    monkeypatch.setattr(browser.ChromiumRenderer, "render", padded)
+    services.renderer_factory = fake_renderer_factory(pad=4_000_000)
 
 
 def test_too_large_to_attach_is_linked(services: Services, brands, huge_pdf: None) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +145,7 @@ def test_too_large_to_attach_is_linked(services: Services, brands, huge_pdf: Non
     )
     outcome = run_reports(services, [brand], REPORT_MONTH, send=True)[0]
     assert outcome.ok, outcome.error
-    assert len(services.store.get("reports/maison-lumiere/2026-10/report.pdf")) > 4_000_000
+    assert len(read_report_file(services.store, "maison-lumiere", REPORT_MONTH, "report.pdf")) > 4_000_000
     raw = Path(outbox(services)[0]).read_bytes()
     assert len(raw) <= 3_000_000
     msg = email.message_from_bytes(raw, policy=policy.default)
@@ -170,7 +165,9 @@ def test_too_large_without_a_link_is_an_error_and_sends_nothing(
     assert outbox(services) == []
 
 
+@requires_browser
 def test_email_size_is_reasonable(services: Services, brands) -> None:  # type: ignore[no-untyped-def]
+    services.renderer_factory = chromium_renderer  # the size of a real PDF and real chart PNGs
     run_reports(services, [brands.get("brightbank")], REPORT_MONTH, send=True)
     size = outbox(services)[0].stat().st_size
     assert 100_000 < size < 5_000_000, size
@@ -210,6 +207,7 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@requires_browser
 def test_monthly_fans_out_and_the_worker_reports_once(aws: Any, queue: Any) -> None:
     sqs, url = queue
     event = load_event("monthly.json")
@@ -229,13 +227,14 @@ def test_monthly_fans_out_and_the_worker_reports_once(aws: Any, queue: Any) -> N
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
     assert len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) == 2
     for brand in event["brands"]:
-        assert f"reports/{brand}/2026-10/kpis.json" in keys(aws, f"reports/{brand}/")
+        assert f"reports/{brand}/2026-10/manifest.json" in keys(aws, f"reports/{brand}/")
     # SQS delivers at least once: the same messages again send nothing new.
     again = worker.lambda_handler(sqs_event(messages), Context())
     assert again == {"batchItemFailures": []}
     assert len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) == 2
 
 
+@requires_browser
 def test_api_queues_long_work_and_the_job_can_be_polled(aws: Any, queue: Any) -> None:
     sqs, url = queue
     seed_lake(["maison-lumiere"])

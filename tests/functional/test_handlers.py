@@ -13,7 +13,7 @@ from pulse.config import load_brands
 from pulse.pipeline import reset_shared_services
 from pulse.settings import get_settings
 from tests.conftest import load_event, load_function, requires_browser
-from tests.functional.conftest import BUCKET, REGION, Context, api_call, body, keys, seed_lake
+from tests.functional.conftest import BUCKET, REGION, Context, api_call, body, keys, published_keys, seed_lake
 
 
 def test_fetch_handler_fills_the_lake(aws: Any) -> None:
@@ -48,12 +48,12 @@ def test_monthly_handler_archives_and_mails(aws: Any) -> None:
     assert [r["ok"] for r in result["reports"]] == [True, True]
     for brand in event["brands"]:
         stored = set(keys(aws, f"reports/{brand}/2026-10/"))
-        assert stored == {f"reports/{brand}/2026-10/{n}" for n in ("report.html", "report.pdf", "kpis.json")}
-        pdf = aws.get_object(Bucket=BUCKET, Key=f"reports/{brand}/2026-10/report.pdf")
+        published = published_keys(aws, brand, "2026-10")
+        assert set(published) == {"report.html", "report.pdf", "kpis.json"}
+        assert stored == {*published.values(), f"reports/{brand}/2026-10/manifest.json"}
+        pdf = aws.get_object(Bucket=BUCKET, Key=published["report.pdf"])
         assert pdf["ContentType"] == "application/pdf" and pdf["Body"].read().startswith(b"%PDF")
-        kpis = json.loads(
-            aws.get_object(Bucket=BUCKET, Key=f"reports/{brand}/2026-10/kpis.json")["Body"].read()
-        )
+        kpis = json.loads(aws.get_object(Bucket=BUCKET, Key=published["kpis.json"])["Body"].read())
         assert kpis["month"] == "2026-10" and kpis["kpis"]["posts"] > 0
     sent = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
     assert len(sent) == 2
@@ -86,8 +86,11 @@ def test_api_create_then_fetch_report(aws: Any) -> None:
     assert created["statusCode"] == 201, created
     payload = body(created)
     assert payload["ok"] and payload["links"]["report.pdf"] == "/reports/maison-lumiere/2026-10/report.pdf"
+    published = published_keys(aws, "maison-lumiere", "2026-10")
+    assert set(published) == {"report.html", "report.pdf", "kpis.json"}
     assert set(keys(aws, "reports/maison-lumiere/2026-10/")) == {
-        f"reports/maison-lumiere/2026-10/{n}" for n in ("report.html", "report.pdf", "kpis.json")
+        *published.values(),
+        "reports/maison-lumiere/2026-10/manifest.json",
     }
 
     got = api_call(app, "api-get-report.json")
@@ -149,6 +152,8 @@ def test_worker_handler_with_the_sample_event(aws: Any) -> None:
     app = load_function("worker")
     result = app.lambda_handler(load_event("worker-sqs.json"), Context())
     assert result == {"batchItemFailures": []}
-    assert "reports/maison-lumiere/2026-10/report.pdf" in keys(aws, "reports/maison-lumiere/")
+    assert published_keys(aws, "maison-lumiere", "2026-10")["report.pdf"] in keys(
+        aws, "reports/maison-lumiere/"
+    )
     (sent,) = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
     assert "claire.dupont@maison-lumiere.example" in sent.destinations[0]

@@ -20,7 +20,7 @@ from moto.ses.models import ses_backends
 
 from pulse.delivery import OutboxSender, SesSender, SmtpSender, build_report_email
 from pulse.exceptions import DeliveryError
-from pulse.kpis import compute_kpi_set
+from pulse.kpis import build_report_data
 from pulse.render.viewmodel import build_report_view
 from tests.conftest import REPORT_MONTH
 
@@ -31,8 +31,13 @@ PDF = b"%PDF-1.7\n%fake but binary \xe2\xe3\xcf\xd3\n%%EOF\n"
 @pytest.fixture(scope="module")
 def message(french_brand, demo_tables) -> EmailMessage:  # type: ignore[no-untyped-def]
     tables = demo_tables[french_brand.id]
-    kpi_set = compute_kpi_set(tables, REPORT_MONTH.period(french_brand.tz), platforms=french_brand.platforms)
-    view = build_report_view(french_brand, kpi_set, tables, datetime(2026, 11, 2, tzinfo=UTC))
+    data = build_report_data(
+        tables,
+        REPORT_MONTH.period(french_brand.tz),
+        platforms=french_brand.platforms,
+        opening_hours=french_brand.opening_hours,
+    )
+    view = build_report_view(french_brand, data, datetime(2026, 11, 2, tzinfo=UTC))
     charts = {c.id: PNG + c.id.encode() for c in view.charts}
     return build_report_email(
         view,

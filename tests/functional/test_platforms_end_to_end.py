@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import requires_browser
+from tests.conftest import published_folder, requires_browser
 from tests.functional.platform_fakes import (
     FakeBluesky,
     FakeGraph,
@@ -104,7 +104,7 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
     report = pulse("report", "--brand", "maison-lumiere", "--month", "2026-11", "--config", str(config),
                    "--out", str(out), env=env)  # fmt: skip
     assert report.returncode == 0, report.stderr
-    folder = out / "archive" / "reports" / "maison-lumiere" / "2026-11"
+    folder = published_folder(out / "archive" / "reports", "maison-lumiere", "2026-11")
     kpis = json.loads((folder / "kpis.json").read_text())
     assert set(kpis["by_platform"]) == PLATFORMS
     for platform in PLATFORMS:

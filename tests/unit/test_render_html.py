@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from pulse.kpis import compute_kpi_set
+from pulse.kpis import build_report_data
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
 from pulse.tables import Tables, normalize
@@ -17,8 +17,10 @@ NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
 def _view(brand, tables):  # type: ignore[no-untyped-def]
-    kpi_set = compute_kpi_set(tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms)
-    return build_report_view(brand, kpi_set, tables, NOW)
+    data = build_report_data(
+        tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms, opening_hours=brand.opening_hours
+    )
+    return build_report_view(brand, data, NOW)
 
 
 @pytest.fixture(scope="module")

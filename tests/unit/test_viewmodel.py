@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from pulse.config import Brand
-from pulse.kpis import business_hours_first_response, compute_kpi_set, top_posts
+from pulse.kpis import build_report_data, business_hours_first_response, top_posts
 from pulse.render import formatters as fmt
 from pulse.render import summary
 from pulse.render.html import render_html
@@ -35,8 +35,10 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 def _view(brand: Brand, tables: Tables):  # type: ignore[no-untyped-def]
-    kpi_set = compute_kpi_set(tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms)
-    return build_report_view(brand, kpi_set, tables, NOW)
+    data = build_report_data(
+        tables, REPORT_MONTH.period(brand.tz), platforms=brand.platforms, opening_hours=brand.opening_hours
+    )
+    return build_report_view(brand, data, NOW)
 
 
 def test_tone_colours_pass_wcag_aa_on_white() -> None:

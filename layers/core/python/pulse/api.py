@@ -28,50 +28,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulse import __version__
-from pulse.exceptions import (
-    ConfigError,
-    InvalidBrandIdError,
-    InvalidPeriodError,
-    NoDataError,
-    NotFoundError,
-    PulseError,
-    RenderError,
-    UnknownBrandError,
-)
+from pulse.exceptions import BadRequestError, PulseError, UnauthorizedError, http_status
 from pulse.period import Month, previous_month
 from pulse.pipeline import (
     CONTENT_TYPES,
-    ReportInProgressError,
     Services,
     generate_once,
+    has_report,
     list_reports,
     queue_report,
     read_job_status,
     report_files,
-    report_key,
+    report_links,
+    resolve,
+    shared_services,
 )
-from pulse.render.browser import ChromiumRenderer
+from pulse.render.renderer import Renderer
 from pulse.settings import get_settings
-from pulse.storage import LocalStore
-
-STATUS_BY_ERROR: tuple[tuple[type[Exception], HTTPStatus], ...] = (
-    (InvalidBrandIdError, HTTPStatus.BAD_REQUEST),
-    (InvalidPeriodError, HTTPStatus.BAD_REQUEST),
-    (UnknownBrandError, HTTPStatus.NOT_FOUND),
-    (NoDataError, HTTPStatus.NOT_FOUND),
-    (NotFoundError, HTTPStatus.NOT_FOUND),
-    (ConfigError, HTTPStatus.INTERNAL_SERVER_ERROR),
-    (RenderError, HTTPStatus.SERVICE_UNAVAILABLE),
-    (PulseError, HTTPStatus.INTERNAL_SERVER_ERROR),
-)
-
-
-class BadRequestError(PulseError):
-    """The request is not what the route expects."""
-
-
-class UnauthorizedError(PulseError):
-    """The local API key is missing or wrong."""
 
 
 class CreateReport(BaseModel):
@@ -92,6 +65,12 @@ def _error(status: HTTPStatus, message: str, headers: dict[str, str] | None = No
     )
 
 
+def error_response(exc: PulseError) -> Response[str]:
+    """The API's answer to an error: its status from :data:`pulse.exceptions.HTTP_STATUS`."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+    return _error(http_status(exc), str(exc), headers)
+
+
 def _json(
     status: HTTPStatus, payload: dict[str, Any], headers: dict[str, str] | None = None
 ) -> Response[str]:
@@ -105,7 +84,7 @@ def _json(
 
 def build_resolver(
     services: Callable[[], Services],
-    renderer: Callable[[], ChromiumRenderer],
+    renderer: Callable[[], Renderer],
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
     api_key: str | None = None,
 ) -> APIGatewayHttpResolver:
@@ -121,7 +100,7 @@ def build_resolver(
         def check_key(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
             given = app.current_event.headers.get("x-api-key") or ""
             if not hmac.compare_digest(given.encode(), api_key.encode()):
-                return _error(HTTPStatus.UNAUTHORIZED, "missing or wrong x-api-key header")
+                return error_response(UnauthorizedError("missing or wrong x-api-key header"))
             return next_middleware(app)
 
         app.use(middlewares=[check_key])
@@ -132,16 +111,11 @@ def build_resolver(
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p != "body"]
             problems.append(f"{'.'.join(loc) or 'body'}: {err.get('msg')}")
-        return _error(HTTPStatus.BAD_REQUEST, "invalid request: " + "; ".join(problems))
+        return error_response(BadRequestError("invalid request: " + "; ".join(problems)))
 
     @app.exception_handler(PulseError)  # type: ignore[untyped-decorator]
     def _pulse_error(exc: PulseError) -> Response[str]:
-        if isinstance(exc, ReportInProgressError):
-            return _error(HTTPStatus.CONFLICT, str(exc), {"Retry-After": "30"})
-        for kind, status in STATUS_BY_ERROR:
-            if isinstance(exc, kind):
-                return _error(status, str(exc))
-        return _error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))  # pragma: no cover
+        return error_response(exc)
 
     @app.not_found
     def _not_found(exc: Exception) -> Response[str]:
@@ -165,13 +139,9 @@ def build_resolver(
         svc = services()
         brand = svc.brands.get(request.brand)
         month = Month.parse(request.month) if request.month else previous_month(now(), brand.tz)
-        links = _api_links(brand.id, month)
+        links = report_links("", brand.id, month)
         location = {"Location": f"/reports/{brand.id}/{month}"}
-        if (
-            not request.force
-            and not request.send
-            and svc.store.exists(report_key(brand.id, month, "kpis.json"))
-        ):
+        if not request.force and not request.send and has_report(svc.store, brand.id, month):
             return _json(
                 HTTPStatus.OK,
                 {"brand": brand.id, "month": str(month), "cached": True, "links": links},
@@ -196,8 +166,8 @@ def build_resolver(
         svc = services()
         svc.brands.get(brand)
         m = Month.parse(month)
-        files = report_files(svc, brand, m)
-        return {"brand": brand, "month": str(m), "files": files, "links": _api_links(brand, m)}
+        files = report_files(svc.store, brand, m)
+        return {"brand": brand, "month": str(m), "files": files, "links": report_links("", brand, m)}
 
     @app.get(
         "/reports/<brand>/<month>/<name>",
@@ -207,24 +177,21 @@ def build_resolver(
     def get_report_file(brand: str, month: str, name: str):  # type: ignore[no-untyped-def]
         svc = services()
         svc.brands.get(brand)
-        key = report_key(brand, Month.parse(month), name)
-        if isinstance(svc.store, LocalStore):
+        key = resolve(svc.store, brand, Month.parse(month), name)
+        url = svc.store.download_url(key, 900)
+        if url is None:  # a store with no HTTP address (a local directory): serve the bytes
             data = svc.store.get(key)
             return Response(status_code=200, content_type=CONTENT_TYPES[name], body=data)
-        if not svc.store.exists(key):
-            raise NotFoundError(f"no {name} for {brand} {month}")
-        return Response(
-            status_code=HTTPStatus.FOUND.value, body="", headers={"Location": svc.store.link(key, 900)}
-        )
+        return Response(status_code=HTTPStatus.FOUND.value, body="", headers={"Location": url})
 
     @app.get("/brands/<brand>/reports", summary="Months with an archived report, newest first")
     def brand_reports(brand: str) -> dict[str, Any]:
         svc = services()
         svc.brands.get(brand)
-        months = list_reports(svc, brand)
+        months = list_reports(svc.store, brand)
         return {
             "brand": brand,
-            "reports": [{"month": m, "links": _api_links(brand, Month.parse(m))} for m in months],
+            "reports": [{"month": m, "links": report_links("", brand, m)} for m in months],
         }
 
     return app
@@ -239,25 +206,19 @@ def openapi_json(resolver: APIGatewayHttpResolver) -> str:
     )
 
 
-def _api_links(brand: str, month: Month) -> dict[str, str]:
-    return {name: f"/reports/{brand}/{month}/{name}" for name in CONTENT_TYPES}
-
-
 def create_handler(
     services: Services | None = None, now: Callable[[], datetime] | None = None
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """The Lambda handler: services and the browser are built on first use and reused while warm."""
-    state: dict[str, Any] = {"services": services}
+    """The Lambda handler: services (and their renderer) are built on first use and reused while warm.
+
+    Without ``services`` the process's :func:`~pulse.pipeline.shared_services` are used.
+    """
 
     def get_services() -> Services:
-        if state["services"] is None:
-            state["services"] = Services.from_settings()
-        return state["services"]  # type: ignore[no-any-return]
+        return services if services is not None else shared_services()
 
-    def get_renderer() -> ChromiumRenderer:
-        if state.get("renderer") is None:
-            state["renderer"] = ChromiumRenderer(get_services().settings.browser)
-        return state["renderer"]  # type: ignore[no-any-return]
+    def get_renderer() -> Renderer:
+        return get_services().renderer()
 
     api_key = (services.settings if services else get_settings()).api_key
     resolver = build_resolver(
@@ -275,5 +236,5 @@ def create_handler(
         return resolver.resolve(event, context)
 
     handler.resolver = resolver  # type: ignore[attr-defined]
-    handler.close = lambda: state.get("renderer") and state["renderer"].close()  # type: ignore[attr-defined]
+    handler.close = lambda: get_services().close()  # type: ignore[attr-defined]
     return handler

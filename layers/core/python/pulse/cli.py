@@ -155,14 +155,14 @@ def fetch(
         totals = {"new": 0, "updated": 0, "quarantined": 0}
         problems: list[str] = []
         with _progress() as progress:
-            if hasattr(services.source, "on_progress"):
-                services.source.on_progress = lambda account, message: progress.console.print(
-                    f"  {account}: {message}"
-                )
+
+            def show(account: str, message: str) -> None:
+                progress.console.print(f"  {account}: {message}")
+
             task = progress.add_task("Fetching", total=len(brands))
             for b in brands:
                 progress.console.print(f"[bold]{b.id}[/] ({len(b.accounts)} accounts)")
-                result = fetch_brand(services, b, start, end)
+                result = fetch_brand(services, b, start, end, on_progress=show)
                 new, upd = sum(result.written.new.values()), sum(result.written.updated.values())
                 quarantined = sum(
                     a.get("quarantined", 0) for a in (result.source_report or {}).get("accounts", [])

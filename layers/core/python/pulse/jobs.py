@@ -8,12 +8,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pulse.config import BrandId
-from pulse.exceptions import PulseError
+from pulse.exceptions import JobError, PulseError
 from pulse.period import Month
 
-
-class JobError(PulseError):
-    """A scheduled job's event is malformed, or the job failed for some brands."""
+__all__ = [
+    "JobError",
+    "JobQueue",
+    "ReportJob",
+    "ScheduledJob",
+    "SqsJobQueue",
+    "parse_job",
+    "parse_report_job",
+]
 
 
 class _JobEvent(BaseModel):

@@ -161,14 +161,22 @@ class PlatformSource(Source):
         )
         self.on_progress = on_progress
         self.checkpoints = CheckpointStore(store)
-        self.deadline: float | None = None
         self.last_report: FetchReport | None = None
         self._pending: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def fetch(self, brand: Brand, start: datetime, end: datetime) -> Tables:
+    def fetch(
+        self,
+        brand: Brand,
+        start: datetime,
+        end: datetime,
+        *,
+        deadline: float | None = None,
+        on_progress: Progress | None = None,
+    ) -> Tables:
         now = self.now()
         budget = Budget(self.budget_seconds, self.clock)
-        budget.cap(self.deadline)
+        budget.cap(deadline)
+        progress = on_progress or self.on_progress
         archive = RawArchive(self.store, f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}")
         report = FetchReport(brand.id, now)
         self.last_report = report
@@ -177,7 +185,7 @@ class PlatformSource(Source):
         followers: list[dict[str, Any]] = []
         out_of_time = False
         for account in brand.accounts:
-            run = self._run_for(brand, account, now, start, budget, archive)
+            run = self._run_for(brand, account, now, start, budget, archive, progress)
             report.accounts.append(run.report)
             if out_of_time:
                 run.report.stopped_by_budget = True
@@ -247,6 +255,7 @@ class PlatformSource(Source):
         start: datetime,
         budget: Budget,
         archive: RawArchive,
+        progress: Progress | None = None,
     ) -> AccountRun:
         state = self.checkpoints.load(brand.id, account.platform, account.id)
         base = self.base_urls.get(account.platform, "")
@@ -266,6 +275,6 @@ class PlatformSource(Source):
             now=now,
             start=start.astimezone(UTC),
             refetch_days=self.refetch_days,
-            progress=self.on_progress,
+            progress=progress,
             extra_base_urls=self.base_urls,
         )

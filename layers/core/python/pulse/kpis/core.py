@@ -578,16 +578,10 @@ def compute_kpis(tables: Tables, period: Period) -> Kpis:
     return kpis_of(prepared, period)[0]
 
 
-def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None = None) -> KpiSet:
-    """KPIs of ``period`` and of the month before, overall and per platform.
-
-    ``platforms`` restricts and orders the per-platform entries (a listed platform
-    without data gets empty KPIs); by default every platform found in the tables.
-    """
-    previous = period.previous()
-    prepared = prepare(tables, window=(previous.start, period.end))
+def kpi_set_of(prepared: Prepared, period: Period, platforms: list[str] | None = None) -> KpiSet:
+    """KPIs of ``period`` and of the month before, from arrays prepared over both."""
     kpis, by_platform = kpis_of(prepared, period)
-    previous_kpis, previous_by_platform = kpis_of(prepared, previous)
+    previous_kpis, previous_by_platform = kpis_of(prepared, period.previous())
     if platforms is not None:
         by_platform = {p: by_platform.get(p, Kpis()) for p in platforms}
         previous_by_platform = {p: previous_by_platform.get(p, Kpis()) for p in platforms}
@@ -598,3 +592,13 @@ def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None 
         by_platform=by_platform,
         previous_by_platform=previous_by_platform,
     )
+
+
+def compute_kpi_set(tables: Tables, period: Period, platforms: list[str] | None = None) -> KpiSet:
+    """KPIs of ``period`` and of the month before, overall and per platform.
+
+    ``platforms`` restricts and orders the per-platform entries (a listed platform
+    without data gets empty KPIs); by default every platform found in the tables.
+    """
+    previous = period.previous()
+    return kpi_set_of(prepare(tables, window=(previous.start, period.end)), period, platforms)

@@ -1,6 +1,6 @@
 """What the report shows beside the KPIs: business-hours response times, top
-posts, unanswered messages, daily series and which engagement denominator a
-platform supports. Pure functions over the canonical tables.
+posts, unanswered messages and which engagement denominator a platform
+supports (daily series: :mod:`pulse.kpis.report_data`). Pure functions over the canonical tables.
 """
 
 from __future__ import annotations
@@ -157,63 +157,12 @@ def unanswered(tables: Tables, period: Period) -> pd.DataFrame:
     return left.drop(columns=["first_reply_at", "response_minutes"]).reset_index(drop=True)
 
 
-# ---------------------------------------------------------------------------
-# Daily series
-# ---------------------------------------------------------------------------
-
-
-def _local_dates(times: pd.Series, tz: ZoneInfo) -> pd.Series:
-    local: pd.Series = times.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    return local
-
-
-def daily_series(tables: Tables, period: Period) -> pd.DataFrame:
-    """One row per local day of ``period`` for charts.
-
-    Columns: ``posts``, ``impressions`` (sum of known values, NA when none),
-    ``engagements``, ``inbound`` (messages not from the brand created that
-    day), ``responded`` (of those, the ones that got a reply, whenever), and
-    ``followers`` (sum over accounts of each account's last snapshot dated on
-    or before that day; NA before any account has one). Indexed by local date.
-    """
-    days = pd.DatetimeIndex(pd.date_range(period.first_day, period.last_day, freq="D"), name="date")
-    posts = posts_in_period(tables.posts, period)
-    post_days = _local_dates(posts["created_at"], period.tz)
-    out = pd.DataFrame(index=days)
-    out["posts"] = post_days.value_counts().reindex(days, fill_value=0).astype("int64")
-    impressions = posts["impressions"].astype("Int64").groupby(post_days).sum(min_count=1)
-    out["impressions"] = impressions.reindex(days).astype("Int64")
-    engagements = engagements_of(posts).groupby(post_days).sum()
-    out["engagements"] = engagements.reindex(days, fill_value=0).astype("int64")
-
-    responses = first_responses(tables.messages, period)
-    message_days = _local_dates(responses["created_at"], period.tz)
-    out["inbound"] = message_days.value_counts().reindex(days, fill_value=0).astype("int64")
-    answered = message_days[responses["first_reply_at"].notna()]
-    out["responded"] = answered.value_counts().reindex(days, fill_value=0).astype("int64")
-
-    followers = tables.followers[tables.followers["date"] <= days[-1]]
-    if followers.empty:
-        out["followers"] = pd.array([pd.NA] * len(days), dtype="Int64")
-    else:
-        wide = (
-            followers.sort_values("date", kind="stable")
-            .pivot_table(index="date", columns=["platform", "account"], values="followers", aggfunc="last")
-            .sort_index()
-        )
-        known = wide.reindex(wide.index.union(days)).ffill().reindex(days)
-        total = known.sum(axis=1, min_count=1)
-        out["followers"] = total.round().astype("Int64")
-    return out
-
-
 __all__ = [
     "NO_VIEW_COUNTS",
     "Denominator",
     "business_hours_first_response",
     "business_hours_minutes",
     "business_hours_response_minutes",
-    "daily_series",
     "engagement_denominator",
     "top_posts",
     "unanswered",

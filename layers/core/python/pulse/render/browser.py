@@ -17,12 +17,12 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from pulse.exceptions import BrowserNotFoundError, RenderError
+from pulse.render.renderer import RenderedReport
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
@@ -91,13 +91,6 @@ def _stop_driver(driver: Any) -> None:
         driver.stop()
 
 
-@dataclass(frozen=True)
-class RenderedReport:
-    pdf: bytes
-    charts_png: dict[str, bytes]
-    pdf_pages: int | None = None
-
-
 def _header(label: str) -> str:
     return (
         '<div style="font-size:8px;width:100%;padding:0 12mm;color:#52606d;text-align:right;'
@@ -117,7 +110,9 @@ def _footer(label: str) -> str:
 
 
 class ChromiumRenderer:
-    """One browser, and one page reused for every report. Use as a context manager.
+    """A :class:`~pulse.render.renderer.Renderer`: one browser, and one page reused for every report.
+
+    Use as a context manager.
 
     Reports are loaded one after the other into the same page at the same URL, so
     Chromium compiles the embedded plotly.js once: the first report of a run takes

@@ -106,3 +106,29 @@ def short_datetime(moment: datetime, lang: str) -> str:
 
 def day_label(day: date, lang: str) -> str:
     return format_date(day, "d MMM", locale=locale_of(lang))
+
+
+#: Display limits of user-supplied text (characters): the data keeps the full text.
+MESSAGE_CHARS = 280
+POST_CHARS = 400
+AUTHOR_CHARS = 60
+BRAND_CHARS = 80
+
+
+def clip(text: object, limit: int) -> str:
+    """``text`` for display: whitespace runs as one space, at most ``limit`` characters (``…`` when cut).
+
+    A report's size and render time stay bounded whatever a message holds; the
+    lake and ``kpis.json`` keep the full text.
+    """
+    if text is None or (not isinstance(text, str) and _is_na(text)):
+        return ""
+    value = " ".join(str(text)[: limit * 4 + 64].split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def _is_na(value: object) -> bool:
+    try:
+        return bool(value != value)  # NaN, pd.NA compare unequal to themselves
+    except (TypeError, ValueError):
+        return True

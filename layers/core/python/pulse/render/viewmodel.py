@@ -1,10 +1,11 @@
 """The view model: exactly what a report shows, already formatted and translated.
 
-``build_report_view`` turns a brand's KPI results and tables into a
-:class:`ReportView`; templates only lay it out, charts are plain figures. Every
-aggregation comes from :mod:`pulse.kpis` (``daily_series``, ``top_posts``,
-``unanswered``, ``business_hours_first_response``), so the report and the
-``pulse kpis`` command share one implementation of each number.
+``build_report_view`` turns a brand's :class:`~pulse.kpis.ReportData` (every
+number, computed once in :mod:`pulse.kpis`) into a :class:`ReportView`, one
+small builder per report section (cards, audience, community care, sentiment,
+platforms, top posts, follow-up, notes, glossary). Builders format and arrange;
+they compute nothing. Templates only lay the view out, charts are plain figures.
+User-supplied text is clipped for display (:func:`pulse.render.formatters.clip`).
 """
 
 from __future__ import annotations
@@ -22,47 +23,24 @@ import plotly.graph_objects as go
 from babel.dates import format_interval, format_time, get_day_names
 
 from pulse.config import Brand, OpeningHours
-from pulse.kpis import (
-    NO_VIEW_COUNTS,
-    Kpis,
-    KpiSet,
-    business_hours_first_response,
-    business_hours_response_minutes,
-    daily_series,
-    engagement_denominator,
-    first_responses,
-    top_posts,
-    unanswered,
-)
+from pulse.kpis import NO_VIEW_COUNTS, Kpis, ReportData, engagement_denominator
+from pulse.kpis.core import SENTIMENT_LABELS
 from pulse.period import Period
 from pulse.render import charts
 from pulse.render import formatters as fmt
 from pulse.render.i18n import gettext, locale_of
 from pulse.render.summary import BestPost, summary_sentences
-from pulse.tables import Tables
 
 Direction = Literal["up", "down", "flat", "none"]
 Tone = Literal["good", "bad", "neutral"]
 ChartGroup = Literal["audience", "care", "sentiment"]
 
-#: First-response-time buckets: (upper bound in minutes, label).
-RESPONSE_BUCKETS: tuple[tuple[float, str], ...] = (
-    (15, "< 15 min"),
-    (60, "15–60 min"),
-    (240, "1–4 h"),
-    (1440, "4–24 h"),
-    (float("inf"), "> 24 h"),
-)
-
 #: Text colours of a change's tone; each has a contrast of at least 4.5:1 on white (WCAG AA).
 TONE_COLORS: dict[str, str] = {"good": "#1a7f37", "bad": "#b42318", "neutral": "#52606d"}
 INK = "#1f2933"
 
-#: Rows shown in the follow-up list; the rest are counted.
-FOLLOW_UP_ROWS = 15
 #: Logos larger than this are not embedded (the HTML goes by email and API).
 MAX_LOGO_BYTES = 512 * 1024
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True)
@@ -361,16 +339,6 @@ def _rate_and_basis(k: Kpis, platform: str, lang: str) -> tuple[str, str]:
     return fmt.MISSING, ""
 
 
-def response_buckets(minutes: pd.Series) -> dict[str, int]:
-    """Number of response times (minutes) per :data:`RESPONSE_BUCKETS` bucket."""
-    buckets: dict[str, int] = {}
-    lower = float("-inf")
-    for upper, label in RESPONSE_BUCKETS:
-        buckets[label] = int(((minutes >= lower) & (minutes < upper)).sum())
-        lower = upper
-    return buckets
-
-
 def _ints(series: pd.Series) -> list[float | None]:
     return [None if pd.isna(v) else float(v) for v in series]
 
@@ -380,41 +348,107 @@ def _ints(series: pd.Series) -> list[float | None]:
 # ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every section builder needs: the brand's language, colours and month labels."""
+
+    brand: Brand
+    data: ReportData
+    lang: str
+    separators: str
+    month_label: str
+    previous_label: str
+    hours_label: str
+
+    @property
+    def period(self) -> Period:
+        return self.data.period
+
+    def t(self, message: str) -> str:
+        return gettext(self.lang, message)
+
+    def day(self, day: datetime | pd.Timestamp) -> str:
+        return fmt.day_label(day.date(), self.lang)
+
+
 def build_report_view(
     brand: Brand,
-    kpi_set: KpiSet,
-    tables: Tables,
+    data: ReportData,
     generated_at: datetime,
     links: dict[str, str] | None = None,
 ) -> ReportView:
     """Everything the HTML, the PDF and the email show for one brand-month."""
     lang = brand.language
-    t = partial(gettext, lang)
-    period = kpi_set.period
-    kpis, prev = kpi_set.kpis, kpi_set.previous
-    separators = ", " if lang == "fr" else ".,"
-    primary, accent = brand.colors.primary, brand.colors.accent
-    month_label = fmt.month_name(period.first_day, lang)
-    previous_label = fmt.month_name(period.previous().first_day, lang)
+    period = data.period
+    ctx = _Context(
+        brand=brand,
+        data=data,
+        lang=lang,
+        separators=", " if lang == "fr" else ".,",
+        month_label=fmt.month_name(period.first_day, lang),
+        previous_label=fmt.month_name(period.previous().first_day, lang),
+        hours_label=opening_hours_label(brand.opening_hours, lang),
+    )
+    top = top_post_rows(ctx)
+    follow_up = follow_up_rows(ctx, generated_at)
+    return ReportView(
+        brand_id=brand.id,
+        brand_name=fmt.clip(brand.name, fmt.BRAND_CHARS),
+        lang=lang,
+        month=str(period.month),
+        month_label=ctx.month_label,
+        previous_label=ctx.previous_label,
+        generated_label=fmt.long_date(generated_at.astimezone(brand.tz), lang),
+        primary_color=brand.colors.primary,
+        accent_color=brand.colors.accent,
+        logo=logo_source(brand.logo),
+        summary=summary_sentences(
+            data.kpis, data.previous, lang, _sentence_month(period, lang), best_post(data, top)
+        ),
+        cards=_cards(
+            data.kpis,
+            data.previous,
+            lang,
+            (data.business_first_response, data.previous_business_first_response),
+            ctx.hours_label,
+        ),
+        platforms=platform_rows(ctx),
+        charts=[*audience_charts(ctx), *care_charts(ctx), *sentiment_charts(ctx)],
+        top_posts=top,
+        follow_up=follow_up,
+        glossary=glossary(lang, ctx.hours_label, brand.timezone),
+        notes=notes(ctx),
+        links=links or {},
+        period_label=format_interval(period.first_day, period.last_day, "yMMMd", locale=locale_of(lang)),
+        timezone=brand.timezone,
+        cover_text_color=text_color_on(brand.colors.primary),
+        follow_up_more=max(data.unanswered_count - len(follow_up), 0),
+        unanswered_count=data.unanswered_count,
+        has_sentiment=has_sentiment(data),
+    )
 
-    daily = daily_series(tables, period)
-    day_labels = [fmt.day_label(d.date(), lang) for d in daily.index]
-    platforms = list(kpi_set.by_platform)
 
-    # --- audience charts
-    follower_frame = pd.DataFrame(index=day_labels)
-    for p in platforms:
-        own = tables.followers[tables.followers["platform"] == p]
-        if not own.empty:
-            series = daily_series(Tables(followers=own), period)["followers"]
-            follower_frame[p] = _ints(series)
-    chart_views = [
+# ---------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------
+
+
+def audience_charts(ctx: _Context) -> list[ChartView]:
+    """Impressions and engagements per day, engagements by platform, followers per platform."""
+    t, data, daily = ctx.t, ctx.data, ctx.data.daily
+    days = [ctx.day(d) for d in daily.index]
+    platforms = data.platforms
+    follower_frame = pd.DataFrame(index=days)
+    for p, series in data.followers_by_platform.items():
+        follower_frame[p] = _ints(series)
+    primary, accent = ctx.brand.colors.primary, ctx.brand.colors.accent
+    return [
         ChartView(
             "reach",
             t("Impressions and engagements per day"),
             t("Bar chart of impressions per day with a line of engagements per day"),
             charts.daily_reach(
-                day_labels,
+                days,
                 _ints(daily["impressions"]),
                 daily["engagements"].astype("float64").tolist(),
                 title=t("Impressions and engagements per day"),
@@ -422,7 +456,7 @@ def build_report_view(
                 engagements_label=t("Engagements"),
                 color=primary,
                 accent=accent,
-                separators=separators,
+                separators=ctx.separators,
             ),
         ),
         ChartView(
@@ -431,13 +465,13 @@ def build_report_view(
             t("Engagements per platform this month compared with last month"),
             charts.engagement_by_platform(
                 platforms,
-                [kpi_set.by_platform[p].engagements for p in platforms],
-                [kpi_set.previous_by_platform[p].engagements for p in platforms],
+                [data.kpi_set.by_platform[p].engagements for p in platforms],
+                [data.kpi_set.previous_by_platform[p].engagements for p in platforms],
                 title=t("Engagements by platform"),
-                current_label=month_label,
-                previous_label=previous_label,
+                current_label=ctx.month_label,
+                previous_label=ctx.previous_label,
                 color=primary,
-                separators=separators,
+                separators=ctx.separators,
             ),
         ),
         ChartView(
@@ -445,21 +479,23 @@ def build_report_view(
             t("Followers per platform"),
             t("Line chart of the follower count of each platform over the month"),
             charts.followers_by_platform(
-                follower_frame, title=t("Followers per platform"), separators=separators
+                follower_frame, title=t("Followers per platform"), separators=ctx.separators
             ),
         ),
     ]
 
-    # --- community care charts
-    responded = business_hours_response_minutes(tables, period, brand.opening_hours)
-    hours_label = opening_hours_label(brand.opening_hours, lang)
-    chart_views += [
+
+def care_charts(ctx: _Context) -> list[ChartView]:
+    """Messages received and answered per day; time to first response."""
+    t, data, daily = ctx.t, ctx.data, ctx.data.daily
+    primary, accent = ctx.brand.colors.primary, ctx.brand.colors.accent
+    return [
         ChartView(
             "messages",
             t("Messages received and answered per day"),
             t("Bar chart of messages received per day and how many were answered"),
             charts.messages_per_day(
-                day_labels,
+                [ctx.day(d) for d in daily.index],
                 daily["inbound"].tolist(),
                 daily["responded"].tolist(),
                 title=t("Messages received and answered per day"),
@@ -467,7 +503,7 @@ def build_report_view(
                 responded_label=t("Answered"),
                 color=primary,
                 accent=accent,
-                separators=separators,
+                separators=ctx.separators,
             ),
             "care",
         ),
@@ -478,56 +514,54 @@ def build_report_view(
                 "Bar chart of answered messages by time to first response, in elapsed time and counting opening hours only"
             ),
             charts.response_time_distribution(
-                response_buckets(responded["response_minutes"]),
-                business=response_buckets(responded["business_minutes"]),
+                data.response_buckets,
+                business=data.business_response_buckets,
                 title=t("Time to first response"),
                 y_title=t("Messages"),
                 elapsed_label=t("Elapsed time"),
                 business_label=t("Opening hours only"),
                 color=accent,
                 business_color=primary,
-                separators=separators,
+                separators=ctx.separators,
             ),
             "care",
         ),
     ]
 
-    # --- sentiment charts (only when messages carry labels)
-    inbound = first_responses(tables.messages, period)
-    labelled = inbound[inbound["sentiment"].isin(SENTIMENT_LABELS)]
-    prev_counts = prev.sentiment
-    has_sentiment = (
-        bool(len(labelled)) or (prev_counts.positive + prev_counts.neutral + prev_counts.negative) > 0
-    )
-    if len(labelled):
-        local_day = labelled["created_at"].dt.tz_convert(period.tz).dt.tz_localize(None).dt.normalize()
-        week = local_day.dt.to_period("W").dt.start_time.clip(lower=pd.Timestamp(period.first_day))
-        counts = labelled.groupby([week, labelled["sentiment"].astype(str)]).size().unstack(fill_value=0)
-        pos = counts.get("positive", pd.Series(0, index=counts.index))
-        neg = counts.get("negative", pd.Series(0, index=counts.index))
-        polar = (pos + neg).astype("float64")
-        net = ((pos - neg) / polar.where(polar > 0)).astype("float64")
+
+def has_sentiment(data: ReportData) -> bool:
+    """Whether the report has a sentiment section: labelled messages this month or the month before."""
+    counts = (data.kpis.sentiment, data.previous.sentiment)
+    return any(c.positive + c.neutral + c.negative > 0 for c in counts)
+
+
+def sentiment_charts(ctx: _Context) -> list[ChartView]:
+    """Net sentiment per week and messages by sentiment (only when messages carry labels)."""
+    t, data = ctx.t, ctx.data
+    out = []
+    weekly = data.weekly_net_sentiment
+    if len(weekly):
         week_label = t("week of %(day)s")
-        chart_views.append(
+        out.append(
             ChartView(
                 "sentiment",
                 t("Net sentiment per week"),
                 t("Line chart of net sentiment per week, from -1 (all negative) to +1 (all positive)"),
                 charts.sentiment_trend(
-                    [week_label % {"day": fmt.day_label(d.date(), lang)} for d in net.index],
-                    _ints(net),
+                    [week_label % {"day": ctx.day(d)} for d in weekly.index],
+                    _ints(weekly),
                     title=t("Net sentiment per week"),
                     label=t("Net sentiment"),
-                    color=primary,
-                    separators=separators,
+                    color=ctx.brand.colors.primary,
+                    separators=ctx.separators,
                 ),
                 "sentiment",
             )
         )
-    if has_sentiment:
-        current = [getattr(kpis.sentiment, label) for label in SENTIMENT_LABELS]
+    if has_sentiment(data):
+        current = [getattr(data.kpis.sentiment, label) for label in SENTIMENT_LABELS]
         total = sum(current)
-        chart_views.append(
+        out.append(
             ChartView(
                 "sentiment-labels",
                 t("Messages by sentiment"),
@@ -535,22 +569,25 @@ def build_report_view(
                 charts.sentiment_distribution(
                     [t(label) for label in SENTIMENT_LABELS],
                     current,
-                    [getattr(prev_counts, label) for label in SENTIMENT_LABELS],
-                    shares=[fmt.percent(c / total, lang, 0) for c in current] if total else (),
+                    [getattr(data.previous.sentiment, label) for label in SENTIMENT_LABELS],
+                    shares=[fmt.percent(c / total, ctx.lang, 0) for c in current] if total else (),
                     title=t("Messages by sentiment"),
-                    current_label=month_label,
-                    previous_label=previous_label,
+                    current_label=ctx.month_label,
+                    previous_label=ctx.previous_label,
                     y_title=t("Messages"),
-                    separators=separators,
+                    separators=ctx.separators,
                 ),
                 "sentiment",
             )
         )
+    return out
 
-    # --- per-platform table
-    rows = []
-    for p in platforms:
-        k = kpi_set.by_platform[p]
+
+def platform_rows(ctx: _Context) -> list[PlatformRow]:
+    """The per-platform table."""
+    lang, rows = ctx.lang, []
+    for p in ctx.data.platforms:
+        k = ctx.data.kpi_set.by_platform[p]
         rate, basis = _rate_and_basis(k, p, lang)
         rows.append(
             PlatformRow(
@@ -568,103 +605,73 @@ def build_report_view(
                 follower_growth=_value(k.follower_growth, "signed", lang),
             )
         )
+    return rows
 
-    # --- top posts
-    top = top_posts(tables, period, n=5)
-    top_rows = []
-    for r in top.to_dict("records"):
-        day = r["created_at"].tz_convert(period.tz).date()
+
+def top_post_rows(ctx: _Context) -> list[PostRow]:
+    """The month's posts with the most engagements."""
+    lang, rows = ctx.lang, []
+    for r in ctx.data.top_posts.to_dict("records"):
         rate = r["engagement_rate"] if pd.notna(r["engagement_rate"]) else r["engagement_rate_by_reach"]
-        text = str(r["text"]) if pd.notna(r["text"]) else ""
-        top_rows.append(
+        rows.append(
             PostRow(
-                date=fmt.day_label(day, lang),
+                date=fmt.day_label(r["created_at"].tz_convert(ctx.period.tz).date(), lang),
                 platform=_platform_name(r["platform"]),
-                text=text if len(text) <= 400 else text[:399].rstrip() + "…",
+                text=fmt.clip(r["text"], fmt.POST_CHARS),
                 impressions=fmt.compact(None if pd.isna(r["impressions"]) else int(r["impressions"]), lang),
                 engagements=fmt.number(int(r["engagements"]), lang),
                 engagement_rate=fmt.percent(None if pd.isna(rate) else float(rate), lang),
             )
         )
-    best = (
-        BestPost(
-            platform=top_rows[0].platform, date=top_rows[0].date, engagements=int(top["engagements"].iloc[0])
-        )
-        if top_rows
-        else None
+    return rows
+
+
+def best_post(data: ReportData, rows: list[PostRow]) -> BestPost | None:
+    if not rows:
+        return None
+    return BestPost(
+        platform=rows[0].platform, date=rows[0].date, engagements=int(data.top_posts["engagements"].iloc[0])
     )
 
-    # --- messages to follow up: unanswered, negative first, then the most negative and oldest
-    open_items = unanswered(tables, period)
-    rank = (
-        open_items["sentiment"].map({"negative": 0, "neutral": 1, "positive": 2}).astype("Float64").fillna(1)
-    )
-    open_items = open_items.assign(
-        _rank=rank, _score=open_items["sentiment_score"].astype("Float64").fillna(0.0)
-    ).sort_values(["_rank", "_score", "created_at"], ascending=[True, True, True], kind="stable")
+
+def follow_up_rows(ctx: _Context, generated_at: datetime) -> list[MessageRow]:
+    """Unanswered messages, in the order of :func:`pulse.kpis.follow_up_order`."""
     now = (
         pd.Timestamp(generated_at).tz_convert("UTC")
         if generated_at.tzinfo
         else pd.Timestamp(generated_at, tz="UTC")
     )
-    follow_up = []
-    for r in open_items.head(FOLLOW_UP_ROWS).to_dict("records"):
+    rows = []
+    for r in ctx.data.follow_up.to_dict("records"):
         label = str(r["sentiment"]) if pd.notna(r["sentiment"]) else ""
-        follow_up.append(
+        rows.append(
             MessageRow(
-                date=fmt.day_label(r["created_at"].tz_convert(period.tz).date(), lang),
+                date=fmt.day_label(r["created_at"].tz_convert(ctx.period.tz).date(), ctx.lang),
                 platform=_platform_name(r["platform"]),
-                author=str(r["author"]) if pd.notna(r["author"]) else "",
-                text=str(r["text"]) if pd.notna(r["text"]) else "",
-                sentiment=t(label) if label else fmt.MISSING,
+                author=fmt.clip(r["author"], fmt.AUTHOR_CHARS),
+                text=fmt.clip(r["text"], fmt.MESSAGE_CHARS),
+                sentiment=ctx.t(label) if label else fmt.MISSING,
                 sentiment_key=label or "none",
-                age=fmt.duration(max((now - r["created_at"]).total_seconds() / 60, 0), lang),
+                age=fmt.duration(max((now - r["created_at"]).total_seconds() / 60, 0), ctx.lang),
             )
         )
+    return rows
 
-    # --- notes
-    notes = [t("Post metrics are their latest known values for posts published during the month.")]
-    no_views = [_platform_name(p) for p in platforms if p in NO_VIEW_COUNTS]
+
+def notes(ctx: _Context) -> list[str]:
+    """What a reader should know to read the numbers right."""
+    t = ctx.t
+    out = [t("Post metrics are their latest known values for posts published during the month.")]
+    no_views = [_platform_name(p) for p in ctx.data.platforms if p in NO_VIEW_COUNTS]
     if no_views:
-        notes.append(
+        out.append(
             t(
                 "%(platforms)s report neither impressions nor reach: their engagement rate is not computed "
                 "and their engagements count in the totals only."
             )
             % {"platforms": ", ".join(no_views)}
         )
-
-    business = (
-        business_hours_first_response(tables, period, brand.opening_hours)[0],
-        business_hours_first_response(tables, period.previous(), brand.opening_hours)[0],
-    )
-    return ReportView(
-        brand_id=brand.id,
-        brand_name=brand.name,
-        lang=lang,
-        month=str(period.month),
-        month_label=month_label,
-        previous_label=previous_label,
-        generated_label=fmt.long_date(generated_at.astimezone(brand.tz), lang),
-        primary_color=primary,
-        accent_color=accent,
-        logo=logo_source(brand.logo),
-        summary=summary_sentences(kpis, prev, lang, _sentence_month(period, lang), best),
-        cards=_cards(kpis, prev, lang, business, hours_label),
-        platforms=rows,
-        charts=chart_views,
-        top_posts=top_rows,
-        follow_up=follow_up,
-        glossary=glossary(lang, hours_label, brand.timezone),
-        notes=notes,
-        links=links or {},
-        period_label=format_interval(period.first_day, period.last_day, "yMMMd", locale=locale_of(lang)),
-        timezone=brand.timezone,
-        cover_text_color=text_color_on(primary),
-        follow_up_more=max(len(open_items) - FOLLOW_UP_ROWS, 0),
-        unanswered_count=len(open_items),
-        has_sentiment=has_sentiment,
-    )
+    return out
 
 
 def glossary(lang: str, opening_hours: str = "", timezone: str = "") -> list[GlossaryEntry]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulse.sources.base import Source
+from pulse.sources.base import Progress, Source
 from pulse.sources.demo import DemoSource
 
-__all__ = ["DemoSource", "Source"]
+__all__ = ["DemoSource", "Progress", "Source"]

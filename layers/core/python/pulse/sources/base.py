@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pulse.config import Brand
 from pulse.tables import Tables
+
+#: ``on_progress(account, message)``: what a source is doing, for a person watching the CLI.
+Progress = Callable[[str, str], None]
 
 
 class Source(ABC):
@@ -16,12 +20,24 @@ class Source(ABC):
     ``fetch`` returns the posts, messages and follower snapshots whose time
     falls in ``[start, end)`` (UTC instants). Posts may be returned again with
     newer metrics; the lake keeps the latest values.
+
+    ``deadline`` is a ``time.monotonic()`` value the fetch should stop by (what
+    it could not read is resumed by the next run); ``on_progress`` is called with
+    an account and a message as the fetch goes. Sources that are quick ignore both.
     """
 
     name: str
 
     @abstractmethod
-    def fetch(self, brand: Brand, start: datetime, end: datetime) -> Tables: ...
+    def fetch(
+        self,
+        brand: Brand,
+        start: datetime,
+        end: datetime,
+        *,
+        deadline: float | None = None,
+        on_progress: Progress | None = None,
+    ) -> Tables: ...
 
     def commit(self, brand: Brand) -> None:  # noqa: B027 - optional hook
         """Called once the last fetched batch is stored: a source may advance its checkpoints."""

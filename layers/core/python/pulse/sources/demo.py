@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pulse.config import Account, Brand
-from pulse.sources.base import Source
+from pulse.sources.base import Progress, Source
 from pulse.tables import Tables, normalize
 
 # (text, kind) - kind drives how likely and how fast the brand answers.
@@ -127,7 +127,15 @@ class DemoSource(Source):
     def __init__(self, epoch: date = date(2025, 1, 1)) -> None:
         self.epoch = epoch
 
-    def fetch(self, brand: Brand, start: datetime, end: datetime) -> Tables:
+    def fetch(
+        self,
+        brand: Brand,
+        start: datetime,
+        end: datetime,
+        *,
+        deadline: float | None = None,
+        on_progress: Progress | None = None,
+    ) -> Tables:
         tz = brand.tz
         # Replies and follow-ups of messages from earlier days may land in the window.
         first = (start.astimezone(tz) - timedelta(days=4)).date()

@@ -63,3 +63,11 @@ class ObjectStore(ABC):
     @abstractmethod
     def link(self, key: str, expires_in: int = 3600) -> str:
         """A URL a person can open: a file:// path locally, a presigned URL in S3."""
+
+    @abstractmethod
+    def download_url(self, key: str, expires_in: int = 900) -> str | None:
+        """A URL an HTTP client can be redirected to for ``key``, or None when there is none.
+
+        S3 gives a presigned URL; a local directory has no HTTP address, so the
+        API serves the bytes itself. Raises NotFoundError if ``key`` is absent.
+        """

@@ -95,6 +95,11 @@ class S3Store(ObjectStore):
                 raise NotFoundError(f"{source} is not in the archive {self.location}") from None
             raise StorageError(f"cannot copy {source} to {target} in {self.location}: {exc}") from exc
 
+    def download_url(self, key: str, expires_in: int = 900) -> str | None:
+        if not self.exists(key):
+            raise NotFoundError(f"{key} is not in the archive {self.location}")
+        return self.link(key, expires_in)
+
     def link(self, key: str, expires_in: int = 3600) -> str:
         url: str = self.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_in

@@ -1,0 +1,142 @@
+"""One brand-month's report: compute, render, publish, mail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pulse.config import Brand
+from pulse.delivery import build_report_email
+from pulse.exceptions import NoDataError
+from pulse.kpis import KpiSet, ReportData, build_report_data
+from pulse.period import Month
+from pulse.pipeline import archive
+from pulse.pipeline.services import Services
+from pulse.render.html import render_html
+from pulse.render.renderer import RenderedReport, Renderer
+from pulse.render.viewmodel import ReportView, build_report_view
+from pulse.tables import Tables
+
+
+@dataclass
+class Report:
+    """A rendered report, in memory: nothing is written yet."""
+
+    brand: Brand
+    month: Month
+    data: ReportData
+    view: ReportView
+    html: str
+    rendered: RenderedReport
+
+    @property
+    def kpis(self) -> KpiSet:
+        return self.data.kpi_set
+
+    def payloads(self, now: datetime) -> dict[str, bytes]:
+        """The archived files' bytes."""
+        kpis = {
+            "brand": self.brand.id,
+            "generated_at": now.astimezone(UTC).isoformat(),
+            **self.kpis.to_dict(),
+        }
+        return {
+            "report.html": self.html.encode("utf-8"),
+            "report.pdf": self.rendered.pdf,
+            "kpis.json": json.dumps(kpis, ensure_ascii=False, indent=2).encode("utf-8"),
+        }
+
+
+def build_report(
+    services: Services,
+    brand: Brand,
+    month: Month,
+    renderer: Renderer,
+    *,
+    now: datetime | None = None,
+    tables: Tables | None = None,
+) -> Report:
+    """Compute and render one brand-month entirely in memory (nothing written yet)."""
+    now = now or datetime.now(UTC)
+    period = month.period(brand.tz)
+    tables = tables if tables is not None else services.lake.read_for_report(brand.id, month)
+    data = build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+    k = data.kpi_set.kpis
+    if not k.posts and not k.inbound_messages and k.followers_end is None:
+        raise NoDataError(
+            f"no posts, messages or follower counts for {brand.id} in {month}: "
+            f"fetch or import its data first (pulse fetch --brand {brand.id} --since {month.first_day})"
+        )
+    base = services.settings.public_base_url
+    links = archive.report_links(base, brand.id, month) if base else {}
+    view = build_report_view(brand, data, now, links)
+    html = render_html(view)
+    rendered = renderer.render(html, footer=f"{view.brand_name} · {view.month_label}")
+    return Report(brand, month, data, view, html, rendered)
+
+
+def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:
+    """Publish the report's files as a whole (see :func:`pulse.pipeline.archive.publish`); their links."""
+    now = now or datetime.now(UTC)
+    manifest = archive.publish(services.store, report.brand.id, report.month, report.payloads(now), now)
+    archive.update_index(services.store, report.brand.id, manifest)
+    return {name: services.store.link(key) for name, key in manifest.keys.items()}
+
+
+def mail_report(services: Services, report: Report, now: datetime | None = None) -> str | None:
+    """Send the report to the brand's recipients; None when the brand has none."""
+    recipients = [str(r) for r in report.brand.recipients]
+    if not recipients:
+        return None
+    message = build_report_email(
+        report.view,
+        sender=services.settings.mail_from,
+        recipients=recipients,
+        pdf=report.rendered.pdf,
+        charts_png=report.rendered.charts_png,
+        link=report.view.links.get("report.html"),
+        now=now,
+        max_bytes=services.settings.mail_max_bytes,
+    )
+    return services.sender.send(message)
+
+
+@dataclass
+class ReportOutcome:
+    brand: str
+    month: str
+    ok: bool
+    files: dict[str, str] = field(default_factory=dict)
+    mail: str | None = None
+    error: str | None = None
+    #: True when this is the outcome of an earlier run (already mailed): nothing was done now.
+    repeated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "brand": self.brand,
+            "month": self.month,
+            "ok": self.ok,
+            "files": self.files,
+            "mail": self.mail,
+            "error": self.error,
+            "repeated": self.repeated,
+        }
+
+
+def produce_report(
+    services: Services,
+    brand: Brand,
+    month: Month,
+    renderer: Renderer,
+    *,
+    send: bool,
+    now: datetime | None = None,
+) -> ReportOutcome:
+    """Build, archive and (optionally) mail one report. Mail goes out only after the archive is complete."""
+    report = build_report(services, brand, month, renderer, now=now)
+    files = archive_report(services, report, now)
+    mail = mail_report(services, report, now) if send else None
+    return ReportOutcome(brand.id, str(month), True, files, mail)
