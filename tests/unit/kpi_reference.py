@@ -143,3 +143,105 @@ def assert_same(ours: dict[str, Any], expected: dict[str, Any], where: str = "")
             )
         else:
             assert got == value, f"{where}{name}: {got!r} != {value!r}"
+
+
+# ---------------------------------------------------------------------------
+# What a report shows beside the KPIs (pulse.kpis.ReportData)
+# ---------------------------------------------------------------------------
+
+
+def _first_reply(messages: list[dict[str, Any]], m: dict[str, Any]) -> datetime | None:
+    replies = [
+        r["created_at"]
+        for r in messages
+        if r["from_brand"] and r["platform"] == m["platform"] and r["in_reply_to"] == m["message_id"]
+    ]
+    return min(replies) if replies else None
+
+
+def _month_inbound(tables: Tables, year: int, month: int, tz: str) -> list[dict[str, Any]]:
+    zone = ZoneInfo(tz)
+    messages = _rows(tables.messages)
+    out = []
+    for m in messages:
+        if not m["from_brand"] and _in_month(m["created_at"], year, month, zone):
+            out.append({**m, "first_reply": _first_reply(messages, m)})
+    return out
+
+
+def reference_daily(tables: Tables, year: int, month: int, tz: str) -> dict[date, dict[str, Any]]:
+    """Per local day of the month: posts, impressions (None when no post has one), engagements,
+    inbound messages and how many of them were ever answered."""
+    zone = ZoneInfo(tz)
+    first = date(year, month, 1)
+    days = {}
+    day = first
+    while day.month == month:
+        days[day] = {"posts": 0, "impressions": None, "engagements": 0, "inbound": 0, "responded": 0}
+        day = date.fromordinal(day.toordinal() + 1)
+    for p in _rows(tables.posts):
+        if _in_month(p["created_at"], year, month, zone):
+            row = days[p["created_at"].astimezone(zone).date()]
+            row["posts"] += 1
+            if p["impressions"] is not None:
+                row["impressions"] = (row["impressions"] or 0) + int(p["impressions"])
+            row["engagements"] += sum(
+                int(p[c] or 0) for c in ("likes", "comments", "shares", "saves", "clicks")
+            )
+    for m in _month_inbound(tables, year, month, tz):
+        row = days[m["created_at"].astimezone(zone).date()]
+        row["inbound"] += 1
+        row["responded"] += m["first_reply"] is not None
+    return days
+
+
+def reference_weekly_net(tables: Tables, year: int, month: int, tz: str) -> dict[date, float | None]:
+    """Net sentiment per week (Monday, or the 1st for the first week) of the month's labelled inbound
+    messages; weeks without a labelled message are absent."""
+    zone = ZoneInfo(tz)
+    first = date(year, month, 1)
+    counts: dict[date, dict[str, int]] = {}
+    for m in _month_inbound(tables, year, month, tz):
+        if m["sentiment"] not in ("positive", "neutral", "negative"):
+            continue
+        day = m["created_at"].astimezone(zone).date()
+        week = max(date.fromordinal(day.toordinal() - day.weekday()), first)
+        counts.setdefault(week, {"positive": 0, "neutral": 0, "negative": 0})[m["sentiment"]] += 1
+    out: dict[date, float | None] = {}
+    for week, c in sorted(counts.items()):
+        polar = c["positive"] + c["negative"]
+        out[week] = (c["positive"] - c["negative"]) / polar if polar else None
+    return out
+
+
+def reference_buckets(tables: Tables, year: int, month: int, tz: str) -> dict[str, int]:
+    """Answered inbound messages of the month by elapsed time to the first reply."""
+    bounds = [(15, "< 15 min"), (60, "15–60 min"), (240, "1–4 h"), (1440, "4–24 h"), (math.inf, "> 24 h")]
+    out = {label: 0 for _, label in bounds}
+    for m in _month_inbound(tables, year, month, tz):
+        if m["first_reply"] is None:
+            continue
+        delta = m["first_reply"] - m["created_at"]
+        minutes = ((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds) / 60_000_000
+        for upper, label in bounds:
+            if minutes < upper:
+                out[label] += 1
+                break
+    return out
+
+
+def reference_follow_up(tables: Tables, year: int, month: int, tz: str) -> list[tuple[str, str]]:
+    """(platform, message_id) of the month's unanswered inbound messages in follow-up order:
+    negative first, then questions, then neutral or unlabelled, then positive; within a tier
+    the lowest score (missing = 0), then the oldest."""
+
+    def tier(m: dict[str, Any]) -> int:
+        if m["sentiment"] == "negative":
+            return 0
+        if any(q in (m["text"] or "") for q in "?？¿؟"):
+            return 1
+        return 3 if m["sentiment"] == "positive" else 2
+
+    open_ = [m for m in _month_inbound(tables, year, month, tz) if m["first_reply"] is None]
+    ranked = sorted(open_, key=lambda m: (tier(m), m["sentiment_score"] or 0.0, m["created_at"]))
+    return [(m["platform"], m["message_id"]) for m in ranked]
