@@ -23,7 +23,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pulse.config import validate_brand_id
@@ -39,6 +39,8 @@ CONTENT_TYPES: dict[str, str] = {
     "kpis.json": "application/json",
 }
 MANIFEST = "manifest.json"
+#: Staging files older than this are leftovers of a killed run: the next publication deletes them.
+STAGING_LEFTOVER_AGE = timedelta(hours=1)
 
 
 def _check_file(name: str) -> str:
@@ -160,10 +162,12 @@ def publish(
 
     Until the manifest is switched (the last write), readers get the previous
     report; any failure before it leaves that report whole. Staging is deleted in
-    every case (and expires by lifecycle rule if the process dies first).
+    every case; what a killed run left there is deleted by the next publication of
+    the brand-month (and expires by lifecycle rule on S3).
     """
     version = new_version(now)
-    staging = f"staging/{validate_brand_id(brand_id)}/{month}/{version}"
+    staging_month = f"staging/{validate_brand_id(brand_id)}/{month}"
+    staging = f"{staging_month}/{version}"
     staged = {name: f"{staging}/{name}" for name in REPORT_FILES}
     keys: dict[str, str] = {name: version_key(brand_id, month, version, name) for name in REPORT_FILES}
     manifest = Manifest(
@@ -184,7 +188,16 @@ def publish(
         for key in staged.values():
             with contextlib.suppress(Exception):
                 store.delete(key)
+    _delete_leftovers(store, f"{staging_month}/", now)
     return manifest
+
+
+def _delete_leftovers(store: ObjectStore, prefix: str, now: datetime) -> None:
+    """Delete staging files a killed run left (best effort: they also expire by lifecycle rule)."""
+    with contextlib.suppress(Exception):
+        for obj in list(store.list(prefix)):
+            if obj.modified < now - STAGING_LEFTOVER_AGE:
+                store.delete(obj.key)
 
 
 def update_index(store: ObjectStore, brand_id: str, manifest: Manifest) -> None:
