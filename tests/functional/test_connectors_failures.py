@@ -390,3 +390,20 @@ def test_a_failed_statistics_call_never_erases_known_metrics(store: LocalStore, 
     after = lake.read("posts", BRAND.id, months)
     kept = after[after["platform"] == "linkedin"].set_index("post_id").loc[known.index]
     pd.testing.assert_frame_equal(kept, known)  # ...and the known metrics are untouched
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_401_that_echoes_the_token_is_reported_redacted(
+    platform: str, store: LocalStore, apis: dict[str, Any]
+) -> None:
+    """The fetch warning quotes the platform's error body: never with the token in it."""
+    case = CASES[platform]
+    token = TOKENS[platform]
+    apis[case.fake].fail(
+        case.listing, 401, f'{{"error": "invalid token {token} (expired)", "hint": "Bearer {token}"}}'
+    )
+    run = source(store, apis)
+    run.fetch(BRAND, START, NOW)
+    problems = "\n".join([*run.problems(), *(a.line() for a in run.last_report.accounts)])
+    assert "401" in problems, problems  # the warning is there...
+    assert token not in problems and token[4:-4] not in problems, problems  # ...without the token

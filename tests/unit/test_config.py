@@ -84,3 +84,47 @@ def test_brand_ids_that_could_escape_a_prefix_are_rejected(bad: str) -> None:
 def test_unknown_brand_lists_known_ones() -> None:
     with pytest.raises(UnknownBrandError, match="maison-lumiere"):
         load_brands().get("nobody")
+
+
+@pytest.mark.parametrize("name", ["ACME\r\nBcc: everyone@example.com", "ACME\x00", "A\u2028B", "ACME\u202e"])
+def test_control_characters_in_names_are_refused(tmp_path: Path, name: str) -> None:
+    """A CRLF in a brand name would pass into every mail's headers and break them."""
+    path = tmp_path / "brands.yaml"
+    path.write_text(VALID.replace("name: ACME", f"name: {name!r}".replace("'", '"')), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"brand 'acme' \(#1\), field name: .*control character U\+"):
+        load_brands(path)
+    accounts = VALID.replace("{platform: x, id: acme}", '{platform: x, id: "acme", name: "a\\nb"}')
+    path.write_text(accounts, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"accounts\.0\.name: .*control character U\+000A"):
+        load_brands(path)
+
+
+def test_a_local_logo_must_be_a_regular_file_beside_the_brands_file(tmp_path: Path) -> None:
+    (tmp_path / "logos").mkdir()
+    (tmp_path / "logos" / "acme.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.png"
+    secret.write_bytes(b"private key material")
+    (tmp_path / "logos" / "link.png").symlink_to(secret)
+    (tmp_path / "linked-dir").symlink_to(tmp_path.parent)
+    path = tmp_path / "brands.yaml"
+
+    def load(logo: str):  # type: ignore[no-untyped-def]
+        path.write_text(VALID + f"    logo: {logo!r}\n", encoding="utf-8")
+        return load_brands(path).get("acme")
+
+    assert load("logos/acme.png").logo == str((tmp_path / "logos" / "acme.png").resolve())
+    assert load("https://cdn.example/acme.svg").logo == "https://cdn.example/acme.svg"
+    assert load("logos/missing.png").logo == str((tmp_path / "logos" / "missing.png").resolve())
+    for hostile in (
+        "logos/link.png",
+        str(secret),
+        "../" + secret.name,
+        f"linked-dir/{secret.name}",
+        "/etc/passwd",
+    ):
+        with pytest.raises(ConfigError, match="logo must be a file in the brands file's directory"):
+            load(hostile)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        load("logos")
+    with pytest.raises(ConfigError, match="needs a brands file on disk"):
+        parse_brands(VALID + "    logo: logos/acme.png\n")

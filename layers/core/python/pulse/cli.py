@@ -221,14 +221,20 @@ def report(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. Anything but loopback needs PULSE_API_KEY (sent as x-api-key)."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     config: ConfigOption = None,
     out: OutOption = None,
 ) -> None:
     """Serve the HTTP API locally (the Lambda handler behind a local server).
 
-    Try: curl -X POST localhost:8080/reports -d '{"brand": "maison-lumiere", "month": "2026-10"}'
+    Try: curl localhost:8080/reports -H 'Content-Type: application/json'
+    -d '{"brand": "maison-lumiere", "month": "2026-10"}'
     """
     from pulse.api import create_handler
     from pulse.pipeline import Services
@@ -236,18 +242,21 @@ def serve(
 
     try:
         services = Services.from_settings(_settings(out=out, config=config))
+        key = services.settings.api_key
+        handler = create_handler(services)
+        server = make_server(host, port, handler, api_key=key.get_secret_value() if key else None)
     except PulseError as exc:
         raise _fail(exc) from exc
-    handler = create_handler(services)
-    server = make_server(host, port, handler)
+    except OSError as exc:
+        raise _fail(ValueError(f"cannot listen on {host}:{port}: {exc.strerror}")) from exc
     console.print(f"Serving the Community Pulse API on http://{host}:{server.server_port} (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        server.on_worker(handler.close)  # type: ignore[attr-defined]  # the browser lives on that thread
         server.server_close()
-        handler.close()  # type: ignore[attr-defined]
 
 
 @app.command()

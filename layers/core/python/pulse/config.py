@@ -5,7 +5,9 @@ Validated with pydantic; every error names the file, the brand and the field.
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from datetime import time
 from importlib import resources
 from pathlib import Path
@@ -38,6 +40,25 @@ def validate_brand_id(brand_id: str) -> str:
     return brand_id
 
 
+#: Invisible characters that change how text reads: bidi embeddings, overrides and isolates.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _plain_text(value: str) -> str:
+    """Refuse control characters (CR, LF, NUL, tab...), line separators and bidi overrides.
+
+    Names end up in mail headers and on the page: a CRLF would break every mail.
+    """
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI_CONTROLS:
+            raise ValueError(f"contains the control character U+{ord(char):04X}: use plain text")
+    return value
+
+
+#: One line of printable text (brand and account names, ids, paths).
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+
+
 def _brand_id_field(value: str) -> str:
     try:
         return validate_brand_id(value)
@@ -55,8 +76,8 @@ class Account(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     platform: Platform
-    id: str = Field(min_length=1, description="The platform's account id or handle")
-    name: str | None = None
+    id: PlainText = Field(min_length=1, description="The platform's account id or handle")
+    name: PlainText | None = None
 
 
 class Colors(BaseModel):
@@ -92,12 +113,15 @@ class Brand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: BrandId
-    name: str = Field(min_length=1)
+    name: PlainText = Field(min_length=1, max_length=200)
     language: Language = "en"
     timezone: str = "UTC"
     accounts: list[Account] = Field(min_length=1)
     recipients: list[EmailStr] = Field(default_factory=list)
-    logo: str | None = Field(default=None, description="Path or https URL of the logo")
+    logo: PlainText | None = Field(
+        default=None,
+        description="https URL, data: URI, or path of an image file in the brands file's directory",
+    )
     colors: Colors = Field(default_factory=Colors)
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     schedule: ReportSchedule = Field(default_factory=ReportSchedule)
@@ -153,7 +177,7 @@ class BrandRegistry:
             return self._brands[brand_id]
         except KeyError:
             raise UnknownBrandError(
-                f"no brand {brand_id!r} in {self.source} (known: {', '.join(self._brands)})"
+                f"no brand {brand_id!r} in {self.source} (known: {', '.join(self._brands)})", brand_id
             ) from None
 
 
@@ -173,8 +197,44 @@ def _describe(exc: ValidationError, data: object, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_brands(text: str, source: str = "<string>") -> BrandRegistry:
-    """Parse and validate a brands YAML document."""
+def _local_logo(logo: str, base: Path | None, where: str) -> str:
+    """The real path of a local logo, if it is a regular file under ``base`` reached without symlinks."""
+    if base is None:
+        raise ValueError(f"{where}: a local logo path needs a brands file on disk; use an https URL")
+    base_abs = Path(os.path.abspath(base))
+    joined = Path(os.path.abspath(base_abs / Path(logo.removeprefix("file://")).expanduser()))
+    root = Path(os.path.realpath(base_abs))
+    real = Path(os.path.realpath(joined))
+    if not joined.is_relative_to(base_abs) or real != root / joined.relative_to(base_abs):
+        raise ValueError(
+            f"{where}: the logo must be a file in the brands file's directory {root.name}/ "
+            "(reached without a symlink)"
+        )
+    if real.exists() and not real.is_file():  # a missing file only means no logo on the report
+        raise ValueError(f"{where}: the logo {logo!r} is not a regular file")
+    return str(real)
+
+
+def _check_logos(registry: BrandRegistry, base: Path | None, source: str) -> BrandRegistry:
+    brands = []
+    for brand in registry:
+        if brand.logo and not brand.logo.startswith(("https://", "data:image/")):
+            try:
+                brand = brand.model_copy(
+                    update={"logo": _local_logo(brand.logo, base, f"brand {brand.id!r}, field logo")}
+                )
+            except ValueError as exc:
+                raise ConfigError(f"{source}: invalid brands configuration\n  - {exc}") from None
+        brands.append(brand)
+    return BrandRegistry(brands, source)
+
+
+def parse_brands(text: str, source: str = "<string>", logo_dir: Path | None = None) -> BrandRegistry:
+    """Parse and validate a brands YAML document.
+
+    ``logo_dir``: where local logo paths are looked up (the brands file's directory);
+    without it, a logo must be an https URL or a data: URI.
+    """
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -183,7 +243,7 @@ def parse_brands(text: str, source: str = "<string>") -> BrandRegistry:
         parsed = BrandsFile.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, data, source)) from exc
-    return BrandRegistry(parsed.brands, source)
+    return _check_logos(BrandRegistry(parsed.brands, source), logo_dir, source)
 
 
 DEMO_CONFIG = "demo/brands.yaml"
@@ -199,4 +259,4 @@ def load_brands(path: Path | str | None = None) -> BrandRegistry:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read brands file {p}: {exc.strerror}") from exc
-    return parse_brands(text, source=str(p))
+    return parse_brands(text, source=str(p), logo_dir=p.parent)

@@ -28,6 +28,10 @@ class InvalidBrandIdError(PulseError):
 class UnknownBrandError(PulseError):
     """The brand id is valid but no brand of that id is configured."""
 
+    def __init__(self, message: str, brand_id: str = "") -> None:
+        super().__init__(message)
+        self.brand_id = brand_id
+
 
 class InvalidPeriodError(PulseError):
     """A month or time zone cannot be parsed."""
@@ -35,6 +39,15 @@ class InvalidPeriodError(PulseError):
 
 class DataError(PulseError):
     """Input data (a fetched batch, an import file) does not match the canonical tables."""
+
+
+class InvalidValueError(DataError):
+    """One value of a table cannot be true (a count of 1e30, inf, -5...): ``row`` counts from 1."""
+
+    def __init__(self, where: str, row: int, detail: str) -> None:
+        super().__init__(f"{where}, row {row}: {detail}")
+        self.row = row
+        self.detail = detail
 
 
 class NoDataError(DataError):
@@ -51,6 +64,10 @@ class StorageError(PulseError):
 
 class NotFoundError(StorageError):
     """The requested object is not in the archive."""
+
+
+class ConcurrentUpdateError(StorageError):
+    """Other writers kept changing an object: an update gave up after its retries."""
 
 
 class RenderError(PulseError):

@@ -71,6 +71,8 @@ class ReportJob(BaseModel):
     brand: BrandId
     month: str
     send: bool = False
+    #: With ``send``: mail again even if this brand-month was already mailed.
+    force: bool = False
     job_id: str | None = Field(default=None, pattern=r"^[a-f0-9]{32}$")
 
     @field_validator("month")

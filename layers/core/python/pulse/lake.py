@@ -8,6 +8,11 @@ Posts and messages fall in the month of their ``created_at`` in the brand's
 time zone, follower snapshots in the month of their (local) date. Writing a
 batch merges it into the partitions it touches: rows with the same key are
 replaced by the newer values, so re-running a fetch is idempotent.
+
+Each partition is merged through :meth:`ObjectStore.update`, an atomic
+read-merge-write (a file lock locally, a conditional write on S3): concurrent
+writers into the same partition (an import during the daily fetch, a retried
+Lambda) each see the other's rows, and none is lost.
 """
 
 from __future__ import annotations
@@ -101,20 +106,29 @@ class Lake:
             months = _months_of(table, batch, tz)
             for month_text, part in batch.groupby(months, sort=True):
                 month = Month.parse(str(month_text))
-                existing = self.read_partition(table, brand, month)
-                part = deduplicate(table, part)
-                keys = KEYS[table]
-                known = existing.set_index(keys).index
-                incoming = part.set_index(keys).index
-                overlap = int(incoming.isin(known).sum())
-                summary.new[table] += len(part) - overlap
-                summary.updated[table] += overlap
-                merged = deduplicate(table, pd.concat([existing, part], ignore_index=True))
-                merged = merged.sort_values(keys, kind="stable", ignore_index=True)
                 key = partition_key(table, brand, month)
-                self.store.put(key, to_parquet_bytes(merged), "application/vnd.apache.parquet")
+                counted = self._merge(table, key, deduplicate(table, part))
+                summary.new[table] += counted[0]
+                summary.updated[table] += counted[1]
                 summary.partitions.append(key)
         return summary
+
+    def _merge(self, table: TableName, key: str, part: pd.DataFrame) -> tuple[int, int]:
+        """Merge ``part`` into the partition at ``key``; (new rows, updated rows)."""
+        keys = KEYS[table]
+        counted = (0, 0)
+
+        def change(current: bytes | None) -> bytes:
+            nonlocal counted  # the last call is the one written (a conflict calls it again)
+            existing = empty(table) if current is None else from_parquet_bytes(table, current)
+            known = existing.set_index(keys).index
+            overlap = int(part.set_index(keys).index.isin(known).sum())
+            counted = (len(part) - overlap, overlap)
+            merged = deduplicate(table, pd.concat([existing, part], ignore_index=True))
+            return to_parquet_bytes(merged.sort_values(keys, kind="stable", ignore_index=True))
+
+        self.store.update(key, change, "application/vnd.apache.parquet")
+        return counted
 
     def read_for_report(self, brand: str, month: Month) -> Tables:
         """What a report of ``month`` needs, and nothing more.

@@ -15,7 +15,9 @@ import pandas as pd
 
 from pulse.exceptions import InvalidPeriodError
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+#: Months a report can be about (their neighbours, and pandas' timestamps, must exist too).
+FIRST_YEAR, LAST_YEAR = 1971, 2199
 
 
 @dataclass(frozen=True, order=True)
@@ -30,7 +32,10 @@ class Month:
         match = _MONTH.fullmatch(text.strip()) if isinstance(text, str) else None
         if not match:
             raise InvalidPeriodError(f"invalid month {text!r}: expected YYYY-MM, e.g. 2026-10")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidPeriodError(f"invalid month {text!r}: the year must be {FIRST_YEAR}-{LAST_YEAR}")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def of(cls, day: date) -> Month:

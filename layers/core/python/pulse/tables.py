@@ -11,12 +11,15 @@ Timestamps are tz-aware UTC; ids are strings, unique within a platform.
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
-from pulse.exceptions import DataError
+from pulse.exceptions import DataError, InvalidValueError
 
 TableName = Literal["posts", "messages", "followers"]
 TABLES: tuple[TableName, ...] = ("posts", "messages", "followers")
@@ -70,6 +73,18 @@ REQUIRED: dict[TableName, tuple[str, ...]] = {
     "followers": ("platform", "account", "date", "followers"),
 }
 
+#: The largest count any table accepts: no platform reports more, and sums of counts stay exact.
+MAX_COUNT = 10**15
+
+#: Columns holding counts: whole numbers in [0, MAX_COUNT].
+COUNT_COLUMNS: dict[TableName, tuple[str, ...]] = {
+    "posts": ("impressions", "reach", *ENGAGEMENT_COLUMNS),
+    "messages": (),
+    "followers": ("followers",),
+}
+
+_ASCII_WHOLE = re.compile(r"[0-9]+")
+
 #: Columns whose missing values mean 0 rather than unknown.
 ZERO_FILLED: dict[TableName, tuple[str, ...]] = {"posts": ENGAGEMENT_COLUMNS, "messages": (), "followers": ()}
 
@@ -106,12 +121,19 @@ def normalize(table: TableName, frame: pd.DataFrame, *, where: str = "") -> pd.D
                 converted = pd.to_datetime(values).dt.tz_localize(None).dt.normalize().astype(dtype)
             elif dtype == "boolean":
                 converted = _to_boolean(values)
+            elif column in COUNT_COLUMNS[table]:
+                converted = to_counts(values, f"{label}{table}.{column}")
             elif dtype in ("Int64", "Float64"):
                 converted = pd.to_numeric(values, errors="raise").astype(dtype)
             else:
                 converted = values.astype(dtype)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, OverflowError) as exc:
             raise DataError(f"{label}{table}.{column}: cannot convert to {dtype}: {exc}") from exc
+        if dtype == "Float64" and not np.isfinite(converted.to_numpy(dtype="float64", na_value=0.0)).all():
+            row = _first_row(~np.isfinite(converted.to_numpy(dtype="float64", na_value=0.0)))
+            raise DataError(
+                f"{label}{table}.{column}, row {row}: {values.iloc[row - 1]!r} is not a finite number"
+            )
         if column in ZERO_FILLED[table]:
             converted = converted.fillna(0)
         out[column] = converted
@@ -121,6 +143,67 @@ def normalize(table: TableName, frame: pd.DataFrame, *, where: str = "") -> pd.D
             row = int(result[column].isna().to_numpy().argmax())
             raise DataError(f"{label}{table}.{column}: empty value in row {row + 1}")
     return result
+
+
+def _first_row(bad: Any) -> int:
+    """1-based row of the first True."""
+    return int(np.asarray(bad, dtype=bool).argmax()) + 1
+
+
+def _count_or_none(value: Any) -> int | None:
+    """``value`` as a count, None when missing; raises ValueError when it is not one."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        raise ValueError("true/false is not a count")
+    if isinstance(value, int | np.integer):
+        number = int(value)
+    elif isinstance(value, float | np.floating):
+        if not math.isfinite(value) or not float(value).is_integer():
+            raise ValueError("not a whole number")
+        number = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if not _ASCII_WHOLE.fullmatch(text):  # ASCII digits only: "١٢", "1e30", "-5", "inf" are refused
+            raise ValueError("not written with the digits 0-9")
+        number = int(text) if len(text.lstrip("0")) <= 16 else MAX_COUNT + 1
+    else:
+        raise ValueError(f"a {type(value).__name__} is not a count")
+    if not 0 <= number <= MAX_COUNT:
+        raise ValueError("out of range")
+    return number
+
+
+def to_counts(values: pd.Series, where: str) -> pd.Series:
+    """``values`` as nullable ``Int64`` counts in [0, :data:`MAX_COUNT`].
+
+    Raises :class:`DataError` naming ``where`` (file, table, column), the row (from 1)
+    and the value for anything else: a fraction, a negative number, 1e30, inf, a
+    number beyond int64, digits other than 0-9, true/false.
+    """
+    if pd.api.types.is_integer_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.astype("Float64") if values.dtype.kind == "u" else values
+        bad = (numbers.notna() & ((numbers < 0) | (numbers > MAX_COUNT))).to_numpy(dtype=bool, na_value=False)
+        if not bad.any():
+            return values.astype("Int64")
+    elif pd.api.types.is_float_dtype(values.dtype):
+        floats = values.to_numpy(dtype="float64", na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            bad = ~np.isnan(floats) & (
+                ~np.isfinite(floats) | (floats != np.floor(floats)) | (floats < 0) | (floats > MAX_COUNT)
+            )
+        if not bad.any():
+            return values.astype("Int64")
+    counts: list[int | None] = []
+    for row, value in enumerate(values.tolist(), start=1):
+        try:
+            counts.append(_count_or_none(value))
+        except ValueError as exc:
+            detail = f"{value!r} is not a count (a whole number from 0 to 10^15): {exc}"
+            raise InvalidValueError(where, row, detail) from None
+    return pd.Series(pd.array(counts, dtype="Int64"), index=values.index)
 
 
 def _to_boolean(values: pd.Series) -> pd.Series:

@@ -468,6 +468,6 @@ class Connector(ABC):
                 run.say(f"time budget spent during {name}: stopping, will resume")
                 raise
             except PageQuarantinedError as exc:
-                run.report.errors.append(f"{name}: {exc}")
-            except SourceError as exc:
-                run.report.errors.append(f"{name}: {exc}")
+                run.report.errors.append(redact_text(f"{name}: {exc}", run.secret_values()))
+            except SourceError as exc:  # an error body may quote any credential of the run
+                run.report.errors.append(redact_text(f"{name}: {exc}", run.secret_values()))

@@ -72,6 +72,30 @@ def redact_text(text: str, secrets: tuple[str, ...] = ()) -> str:
     return _BEARER_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
 
 
+def sent_secrets(url: str, headers: Mapping[str, str], body: bytes | None) -> tuple[str, ...]:
+    """The credentials a request carries (auth headers, secret query or form or JSON fields).
+
+    An error body may echo them back (``invalid token abc...``): they are redacted from it
+    by value, whatever the platform's wording.
+    """
+    found: list[str] = []
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS and value:
+            found += [value, value.split()[-1]]  # "Bearer abc" and "abc"
+    pairs = parse_qsl(urlsplit(url).query, True)
+    if body:
+        text = body.decode("utf-8", errors="replace")
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            pairs += parse_qsl(text, True)
+        else:
+            if isinstance(doc, dict):
+                pairs += [(str(k), v) for k, v in doc.items() if isinstance(v, str)]
+    found += [value for key, value in pairs if key.lower() in SECRET_PARAMS and value]
+    return tuple(sorted(set(found), key=len, reverse=True))  # longest first: no partial leftovers
+
+
 def strip_secret_params(url: str) -> str:
     """``url`` without credential query parameters (e.g. a Graph API ``paging.next`` link)."""
     parts = urlsplit(url)
@@ -238,7 +262,9 @@ class HttpClient:
             if 200 <= status < 300:
                 fetched_at = datetime.fromtimestamp(self.wall_clock(), UTC)
                 return Response(shown, status, response_headers, raw.data, fetched_at)
-            error_body = redact_text(raw.data.decode("utf-8", errors="replace"))
+            error_body = redact_text(
+                raw.data.decode("utf-8", errors="replace"), sent_secrets(url, all_headers, body)
+            )
             if status == 429 or status >= 500:
                 if attempt >= self.retry.attempts:
                     raise HttpError(status, shown, error_body)

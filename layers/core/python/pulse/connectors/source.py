@@ -28,7 +28,7 @@ import pandas as pd
 from pulse.config import Account, Brand
 from pulse.connectors.archive import CheckpointStore, RawArchive
 from pulse.connectors.base import POST_METRICS, AccountRun, Connector, FetchReport, Progress
-from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient
+from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, redact_text
 from pulse.connectors.tokens import OAuthTokens, TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
 from pulse.sources.base import Source
@@ -199,7 +199,7 @@ class PlatformSource(Source):
             except BudgetExhaustedError:
                 out_of_time = True
             except SourceError as exc:
-                run.report.errors.append(str(exc))
+                run.report.errors.append(redact_text(str(exc), run.secret_values()))
             run.finish()
             # A post seen before whose metrics could not be read this time (its statistics call
             # failed) is left out: its row would replace the known values with unknown ones.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import smtplib
 from abc import ABC, abstractmethod
@@ -41,7 +42,10 @@ class OutboxSender(MailSender):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{brand}-{month}-{stamp}.eml")
         path = self.directory / name
-        path.write_bytes(message.as_bytes())
+        # Private like the archive: a report mail holds the brand's numbers and its recipients.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(message.as_bytes())
         return str(path.resolve())
 
 

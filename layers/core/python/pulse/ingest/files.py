@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pulse.exceptions import DataError
-from pulse.tables import TableName, Tables, deduplicate, normalize
+from pulse.exceptions import DataError, InvalidValueError
+from pulse.tables import TableName, Tables, deduplicate, normalize, to_counts
 
 #: Scores texts: returns "negative", "neutral", "positive" or None per text.
 SentimentAnalyzer = Callable[[Sequence[str]], Sequence[str | None]]
@@ -58,7 +58,7 @@ SENTIMENTS = ("negative", "neutral", "positive")
 # ISO 8601 with a date, a time and an explicit offset (Z or ±HH:MM / ±HHMM / ±HH).
 _TIMESTAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)"
 _DATE = r"\d{4}-\d{2}-\d{2}"
-_WHOLE = r"\d+"
+_WHOLE = r"[0-9]+"  # ASCII digits: \d would accept Arabic-Indic and other digits
 
 
 class _Where:
@@ -168,22 +168,20 @@ def _dates(values: pd.Series, column: str, where: _Where) -> pd.Series:
 
 
 def _counts(values: pd.Series, column: str, where: _Where) -> pd.Series:
-    """Whole numbers >= 0; empty -> missing."""
+    """Whole numbers in [0, 10^15] written with the digits 0-9; empty -> missing."""
     if pd.api.types.is_bool_dtype(values.dtype):
         raise where.error(None, column, "expected whole numbers, found true/false values")
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = pd.to_numeric(values).astype("Float64")
-        bad = numbers.notna() & ((numbers < 0) | (numbers != numbers.round()))
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        text = _text(values).str.strip()
+        bad = text.notna() & ~text.str.fullmatch(_WHOLE).fillna(False).astype(bool)
         if bad.any():
-            row = _first(bad.fillna(False))
-            raise where.error(row, column, f"{numbers.iloc[row - 1]!r} is not a whole number >= 0")
-        return numbers.astype("Int64")
-    text = _text(values).str.strip()
-    bad = text.notna() & ~text.str.fullmatch(_WHOLE).fillna(False).astype(bool)
-    if bad.any():
-        row = _first(bad)
-        raise where.error(row, column, f"{text.iloc[row - 1]!r} is not a whole number >= 0")
-    return pd.to_numeric(text).astype("Int64")
+            row = _first(bad)
+            raise where.error(row, column, f"{text.iloc[row - 1]!r} is not a whole number >= 0")
+        values = text
+    try:
+        return to_counts(values, column)
+    except InvalidValueError as exc:
+        raise where.error(exc.row, column, exc.detail) from None
 
 
 def _booleans(values: pd.Series, column: str, where: _Where) -> pd.Series:

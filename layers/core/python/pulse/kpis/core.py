@@ -397,6 +397,15 @@ def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = N
 
 
 def _group_sum(codes: npt.NDArray[np.int16], values: I64, n: int) -> I64:
+    """Sums of ``values`` per code; exact whatever the values (no int64 wrap-around).
+
+    Counts are at most 10^15 (the tables refuse more), so int64 sums are exact up
+    to 9,223 rows at that cap; beyond what int64 can surely hold, Python integers.
+    """
+    if len(values) and int(np.abs(values).max()) * len(values) > np.iinfo(np.int64).max:
+        exact = np.zeros(n, dtype=object)
+        np.add.at(exact, codes, values.astype(object))
+        return exact  # an object array of Python ints, summed exactly by the callers' int(np.sum(...))
     out = np.zeros(n, dtype=np.int64)
     np.add.at(out, codes, values)
     return out

@@ -41,7 +41,7 @@ def run_job(
                 services, brand, month, renderer, now=now, lambda_context=lambda_context
             )
         else:
-            outcome = generate_once(services, brand, month, renderer, send=job.send, now=now)
+            outcome = generate_once(services, brand, month, renderer, send=job.send, force=job.force, now=now)
     except Exception as exc:
         write_job_status(services, job, "failed", {"error": str(exc)})
         raise
@@ -132,10 +132,14 @@ def read_job_status(services: Services, job_id: str) -> dict[str, Any]:
     return status
 
 
-def queue_report(services: Services, brand: Brand, month: Month, *, send: bool) -> ReportJob:
+def queue_report(
+    services: Services, brand: Brand, month: Month, *, send: bool, force: bool = False
+) -> ReportJob:
     """Queue an on-demand generation (on AWS, where it may take longer than API Gateway waits)."""
     assert services.queue is not None
-    job = ReportJob(kind="generate", brand=brand.id, month=str(month), send=send, job_id=uuid.uuid4().hex)
+    job = ReportJob(
+        kind="generate", brand=brand.id, month=str(month), send=send, force=force, job_id=uuid.uuid4().hex
+    )
     write_job_status(services, job, "queued")
     services.queue.enqueue([job])
     return job

@@ -20,6 +20,15 @@ from pulse.render.renderer import Renderer
 DELIVERY_MEMORY_SECONDS = 45 * 24 * 3600
 #: Concurrent on-demand requests for the same report share one generation.
 GENERATION_LOCK_SECONDS = 120
+#: Outside Lambda, how long a mailing run that died without a trace elsewhere holds its brand-month
+#: (a run killed on this machine frees it at once: the local record names its process).
+SEND_LOCK_SECONDS = 300
+
+_SENDING = (
+    "is being sent right now by another run that is still going: wait for it to finish, then run "
+    "again to see its outcome (a run stopped on another machine holds it for at most "
+    f"{SEND_LOCK_SECONDS // 60} minutes)"
+)
 
 
 def deliver_scheduled(
@@ -39,8 +48,8 @@ def deliver_scheduled(
     """
     return _produce_once(
         services, brand, month, renderer, {"job": "monthly"}, send=True, now=now,
-        expires_after_seconds=DELIVERY_MEMORY_SECONDS, lambda_context=lambda_context,
-        busy="is already being sent",
+        expires_after_seconds=DELIVERY_MEMORY_SECONDS, lock_seconds=SEND_LOCK_SECONDS,
+        lambda_context=lambda_context, busy=_SENDING,
     )  # fmt: skip
 
 
@@ -51,9 +60,21 @@ def generate_once(
     renderer: Renderer,
     *,
     send: bool = False,
+    force: bool = False,
     now: datetime | None = None,
 ) -> ReportOutcome:
-    """An on-demand (re)generation; two concurrent requests for one report never both write it."""
+    """An on-demand (re)generation; two concurrent requests for one report never both write it.
+
+    With ``send`` the report is mailed at most once per brand-month, under the same
+    record as the scheduled delivery: a repeat returns the first outcome
+    (``repeated``). ``force`` mails again.
+    """
+    if send and not force:
+        return _produce_once(
+            services, brand, month, renderer, {"job": "monthly"}, send=True, now=now,
+            expires_after_seconds=DELIVERY_MEMORY_SECONDS, lock_seconds=SEND_LOCK_SECONDS,
+            busy=_SENDING,
+        )  # fmt: skip
     return _produce_once(
         services, brand, month, renderer, {"job": "generate", "send": send}, send=send, now=now,
         expires_after_seconds=1, lock_seconds=GENERATION_LOCK_SECONDS,

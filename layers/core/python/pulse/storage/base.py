@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +41,20 @@ class ObjectStore(ABC):
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write ``data`` at ``key`` atomically (readers see the old or the new object, never a part)."""
+
+    @abstractmethod
+    def update(
+        self,
+        key: str,
+        change: Callable[[bytes | None], bytes],
+        content_type: str = "application/octet-stream",
+    ) -> bytes:
+        """Replace ``key`` with ``change(current)`` without losing a concurrent writer's update.
+
+        ``current`` is None when the key is absent. ``change`` may be called more than
+        once (after a conflict it is called again with the newer content), so it must
+        not have side effects beyond its return value. Returns what was written.
+        """
 
     @abstractmethod
     def get(self, key: str) -> bytes:
