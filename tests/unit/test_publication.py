@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -63,6 +63,15 @@ class FaultyStore(ObjectStore):
     def copy(self, source: str, target: str) -> None:
         self._write(f"copy {target}")
         self.inner.copy(source, target)
+
+    def update(
+        self,
+        key: str,
+        change: Callable[[bytes | None], bytes],
+        content_type: str = "application/octet-stream",
+    ) -> bytes:
+        self._write(f"update {key}")
+        return self.inner.update(key, change, content_type)
 
     def delete(self, key: str) -> None:
         self._write(f"delete {key}")
