@@ -15,7 +15,16 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
 
@@ -107,6 +116,61 @@ class ReportSchedule(BaseModel):
     hour: int = Field(default=8, ge=0, le=23)
 
 
+class QuietHours(BaseModel):
+    """Local hours during which only severe incident alerts go out (the others wait for ``end``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+
+WebhookKind = Literal["slack", "teams", "google_chat"]
+
+
+class AlertWebhook(BaseModel):
+    """A chat incoming webhook that receives the brand's incident alerts.
+
+    The URL is a credential: on AWS prefer the webhooks secret (``PULSE_ALERT_WEBHOOKS_SECRET``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: WebhookKind
+    url: str = Field(pattern=r"^(https://\S+|http://(127\.0\.0\.1|localhost)(:\d+)?/\S*)$")
+
+
+class AlertRules(BaseModel):
+    """When a day's complaints become an incident (docs/alerts.md), and who hears about it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    min_negative: int = Field(
+        default=10, ge=1, description="Negative messages in 24 h below this: never a storm"
+    )
+    min_backlog: int = Field(default=15, ge=1, description="Unanswered messages below this: never a storm")
+    min_responses: int = Field(default=10, ge=1, description="Messages in 24 h needed to judge response time")
+    min_wait_minutes: float = Field(default=240, gt=0, description="A median wait below this is fine")
+    z: float = Field(default=5.0, gt=0, description="Robust z-score (median/MAD) above the usual")
+    ratio: float = Field(default=2.0, ge=1, description="... and at least this many times the usual")
+    severe_ratio: float = Field(default=4.0, ge=1, description="This many times the usual: severe")
+    resolve_after_hours: int = Field(default=6, ge=1, le=72, description="Calm hours before resolved")
+    quiet_hours: QuietHours | None = Field(
+        default=None, description="None: alerts go out whenever the watch runs"
+    )
+    recipients: list[EmailStr] | None = Field(default=None, description="Default: the report's recipients")
+    webhooks: list[AlertWebhook] = Field(default_factory=list)
+
+    @field_validator("severe_ratio")
+    @classmethod
+    def _severe_above_ratio(cls, value: float, info: ValidationInfo) -> float:
+        ratio = info.data.get("ratio")
+        if ratio is not None and value < ratio:
+            raise ValueError(f"severe_ratio ({value}) must be at least ratio ({ratio})")
+        return value
+
+
 class Brand(BaseModel):
     """A brand the agency reports on."""
 
@@ -125,6 +189,7 @@ class Brand(BaseModel):
     colors: Colors = Field(default_factory=Colors)
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     schedule: ReportSchedule = Field(default_factory=ReportSchedule)
+    alerts: AlertRules = Field(default_factory=AlertRules)
 
     @field_validator("timezone")
     @classmethod

@@ -15,47 +15,265 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.sources.base import Progress, Source
 from pulse.tables import Tables, normalize
 
-# (text, kind) - kind drives how likely and how fast the brand answers.
-INBOUND: dict[str, list[tuple[str, str]]] = {
+# Inbound messages are composed from parts (opening, what happened, detail, ending, emoji), per
+# language and theme, with typos, missing accents, hashtags and the odd message in the other
+# language, so a month reads like a month and not like a dozen sentences on repeat. ``kind``
+# drives how likely and how fast the brand answers.
+Kind = str  # "complaint" | "question" | "praise"
+
+#: Complaint themes: what people write about each, in their words ({p} a product, {d} a number).
+COMPLAINTS: dict[str, dict[str, list[str]]] = {
+    "fr": {
+        "livraison": [
+            "toujours pas reçu ma commande après {d} jours",
+            "mon colis est bloqué depuis {d} jours, le suivi ne bouge plus",
+            "livraison prévue lundi et toujours rien",
+            "le livreur a noté absent alors que j'étais chez moi",
+            "commande passée il y a {d} jours, toujours pas expédiée",
+            "colis livré chez le voisin sans prévenir, super",
+            "on m'annonce encore un retard de livraison pour mon {p}",
+        ],
+        "remboursement": [
+            "j'attends mon remboursement depuis {d} semaines",
+            "retour renvoyé il y a {d} semaines et toujours pas remboursé",
+            "on m'avait promis un avoir qui n'est jamais arrivé",
+            "remboursement refusé sans aucune explication",
+            "toujours pas été remboursée pour le {p} retourné",
+        ],
+        "paiement": [
+            "le site plante au moment du paiement",
+            "impossible de payer avec ma carte sur l'appli",
+            "paiement débité deux fois pour une seule commande",
+            "l'appli bug quand je valide mon panier",
+            "code promo refusé au paiement alors qu'il est valable",
+        ],
+        "service": [
+            "personne ne répond au téléphone depuis {d} jours",
+            "3e mail au service client sans réponse",
+            "le chat en ligne est toujours indisponible",
+            "on m'a raccroché au nez au service client",
+        ],
+        "qualite": [
+            "mon {p} a bouloché après un seul lavage",
+            "la couture de mon {p} a lâché au bout d'une semaine",
+            "{p} reçu abîmé, déçue",
+            "la qualité a vraiment baissé, ça ne vaut plus le prix",
+            "le {p} taille beaucoup trop petit, rien à voir avec le guide",
+        ],
+        "prix": [
+            "les prix ont encore augmenté, c'est abusé",
+            "frais de port à {d} € pour un {p}, sérieusement ?",
+            "trop cher pour la qualité proposée",
+        ],
+    },
+    "en": {
+        "delivery": [
+            "still haven't received my order after {d} days",
+            "my parcel has been stuck for {d} days, tracking hasn't moved",
+            "delivery was due Monday and still nothing",
+            "courier says nobody was home, I was home all day",
+            "ordered {d} days ago and it hasn't even shipped",
+            "my new {p} never arrived",
+        ],
+        "refund": [
+            "still waiting for my refund after {d} weeks",
+            "sent the {p} back {d} weeks ago and no refund yet",
+            "refund denied with no explanation",
+            "you promised a credit that never showed up",
+        ],
+        "app": [
+            "the app keeps crashing when I try to log in",
+            "can't pay with my card in the app, error every time",
+            "I got charged twice for the same payment",
+            "the app logs me out every five minutes",
+            "checkout fails every time I try to pay",
+        ],
+        "support": [
+            "waited {d} minutes on hold and got disconnected",
+            "third email to support and no reply",
+            "live chat has been offline for days",
+            "nobody answers my messages, {d} days now",
+        ],
+        "quality": [
+            "my {p} fell apart after a week",
+            "{p} arrived damaged",
+            "the quality has really gone down, not worth the price anymore",
+            "zip on my {p} broke the first time I used it",
+        ],
+        "fees": [
+            "another fee increase, seriously?",
+            "{d} dollars of fees for a {p}, that's a joke",
+            "way too expensive for what you get",
+        ],
+    },
+}
+
+OPENINGS = {
+    "fr": ["", "", "Bonjour, ", "Franchement ", "Sérieusement, ", "@{brand} ", "Allo ? ", "Bonsoir, "],
+    "en": ["", "", "Hi, ", "Honestly ", "Seriously, ", "@{brand} ", "Hello? ", "Hey "],
+}
+ENDINGS = {
+    "fr": ["", "", ".", "…", " !", " !!", ". Inadmissible.", ". Je suis très déçue.",
+           ", c'est n'importe quoi.", ". Vous comptez faire quelque chose ?", " #servicenul", " #déçue",
+           ". Dernière commande chez vous."],
+    "en": ["", "", ".", "...", "!", "!!", ". Unacceptable.", ". Really disappointed.",
+           ", this is ridiculous.", ". Are you going to do anything?", " #fail", " #badservice",
+           ". Never ordering again."],
+}  # fmt: skip
+ANGRY = ["😡", "😤", "😠", "🙄", "👎", "😞", "", "", ""]
+HAPPY = ["😍", "👍", "🙌", "❤️", "😊", "✨", "", ""]
+
+QUESTIONS = {
     "fr": [
-        ("Toujours pas reçu ma commande après 10 jours, c'est inadmissible 😡 #servicenul", "complaint"),
-        ("Le site plante au moment du paiement, impossible de valider mon panier…", "complaint"),
-        ("3e appel au service client et personne ne répond. #yenamarre", "complaint"),
-        ("Produit arrivé cassé, je demande un remboursement immédiat !", "complaint"),
-        ("Franchement déçu par la qualité, ça ne vaut pas le prix.", "complaint"),
-        ("Vous livrez en Belgique ? Merci d'avance", "question"),
-        ("Bonjour, comment modifier l'adresse de livraison de ma commande ?", "question"),
-        ("Est-ce que la collection d'hiver sera dispo en magasin ?", "question"),
-        ("Quels sont vos horaires pendant les fêtes ?", "question"),
-        ("Merci pour la réponse rapide, problème réglé 👍", "praise"),
-        ("J'adore la nouvelle collection, bravo à toute l'équipe ! 😍", "praise"),
-        ("Super expérience en boutique aujourd'hui, vendeuse adorable", "praise"),
-        ("Pas mal du tout ce nouveau produit, je recommande", "praise"),
-        ("<b>Encore</b> un retard & aucune info… <script>alert('x')</script>", "complaint"),
+        "Vous livrez en {pays} ?",
+        "Bonjour, comment modifier l'adresse de livraison de ma commande ?",
+        "Est-ce que le {p} existe en {couleur} ?",
+        "Quels sont vos horaires pendant les fêtes ?",
+        "Le {p} taille comment ? Je fais du {taille} d'habitude",
+        "Peut-on retourner en boutique un article acheté en ligne ?",
+        "Bonjour, le {p} sera de nouveau dispo quand ?",
+        "Vous avez une boutique à {ville} ?",
+        "C'est possible de faire un paquet cadeau ?",
     ],
     "en": [
-        ("Still no refund after three weeks. This is unacceptable 😠", "complaint"),
-        ("Your app keeps crashing when I try to log in. Fix it please!", "complaint"),
-        ("Waited 40 minutes on hold and got disconnected. #fail", "complaint"),
-        ("Package arrived damaged and nobody answers my emails.", "complaint"),
-        ("Really disappointed with the latest update, it's so slow now.", "complaint"),
-        ("Do you ship to Canada?", "question"),
-        ("Hi, how do I change the card linked to my account?", "question"),
-        ("When will the new range be back in stock?", "question"),
-        ("Are your stores open on Sunday?", "question"),
-        ("Thanks for sorting this out so quickly, great service 🙌", "praise"),
-        ("Love the new design, well done team! ❤️", "praise"),
-        ("Best customer support I've dealt with in years.", "praise"),
-        ("Not bad at all, the new feature works great", "praise"),
-        ("<i>Again</i> a delay & no update… <script>alert('x')</script>", "complaint"),
+        "Do you ship to {pays}?",
+        "Hi, how do I change the delivery address on my order?",
+        "Does the {p} come in {couleur}?",
+        "What are your opening hours over the holidays?",
+        "How does the {p} fit? I'm usually a {taille}",
+        "Can I return something I bought online in store?",
+        "When will the {p} be back in stock?",
+        "Do you have a store in {ville}?",
+        "Is gift wrapping available?",
     ],
 }
+PRAISE = {
+    "fr": [
+        "Merci pour la réponse rapide, problème réglé",
+        "J'adore mon nouveau {p}, bravo à toute l'équipe",
+        "Super accueil en boutique à {ville}, vendeuse adorable",
+        "Reçu en 2 jours, parfait",
+        "Très contente de mon {p}, la qualité est top",
+        "Merci {brand}, toujours au top",
+        "Le {p} est magnifique, je recommande",
+    ],
+    "en": [
+        "Thanks for sorting this out so quickly, great service",
+        "Love my new {p}, well done team",
+        "Lovely staff at the {ville} store today",
+        "Arrived in two days, perfect",
+        "Really happy with my {p}, great quality",
+        "Thanks {brand}, always great",
+        "Best customer support I've dealt with in years",
+    ],
+}
+FILL = {
+    "pays": ["Belgique", "Suisse", "Canada", "Espagne", "Germany", "Ireland"],
+    "couleur": ["noir", "bleu marine", "vert", "bordeaux", "beige"],
+    "taille": ["S", "M", "38", "40", "L"],
+    "ville": ["Lyon", "Bordeaux", "Lille", "Montréal", "Boston", "Leeds"],
+}
+#: What each demo brand sells and which complaint themes its customers raise (relative weights).
+PRODUCTS: dict[str, list[str]] = {
+    "maison-lumiere": ["pull", "manteau", "robe", "écharpe", "sac"],
+    "brightbank": ["card", "debit card", "account", "transfer"],
+    "cafe-boreal": ["latte", "croissant", "café en grains", "carte de fidélité"],
+    "northwind-outdoor": ["jacket", "tent", "boots", "backpack"],
+}
+THEME_WEIGHTS: dict[str, dict[str, float]] = {
+    "maison-lumiere": {
+        "livraison": 3,
+        "remboursement": 2,
+        "qualite": 2,
+        "paiement": 1,
+        "service": 1,
+        "prix": 1,
+    },
+    "brightbank": {"app": 4, "fees": 2, "support": 2, "refund": 1, "delivery": 0.5},
+    "cafe-boreal": {"service": 2, "prix": 2, "qualite": 1, "paiement": 1, "livraison": 0.5},
+    "northwind-outdoor": {"delivery": 2, "quality": 3, "refund": 2, "support": 1},
+}
+
+#: A planted incident: a carrier outage from day 13 to 15 of every month for one brand. Delivery
+#: complaints multiply and the team, swamped, answers fewer and later. The calm brands have none.
+INCIDENTS: dict[str, tuple[int, int, float]] = {"maison-lumiere": (13, 3, 9.0)}  # first day, days, x
+INCIDENT_TEXTS = [
+    "tous les colis sont bloqués ou quoi ?? toujours rien reçu",
+    "le suivi indique « incident de livraison » depuis {d} jours",
+    "votre transporteur ne répond plus, où est ma commande ??",
+    "commande du {d} toujours pas livrée, aucune info",
+    "colis bloqué au dépôt depuis {d} jours, personne ne répond",
+    "3 jours de retard et pas un mail, c'est une blague ?",
+    "ma commande devait arriver hier, suivi bloqué",
+    "livraison annulée sans prévenir, je fais comment pour Noël ?",
+]
+
+
+def _pick(rng: np.random.Generator, items: list[str]) -> str:
+    return items[int(rng.integers(len(items)))]
+
+
+def _typos(rng: np.random.Generator, text: str) -> str:
+    """What people do to text on a phone: no accents, no capitals, a swapped or doubled letter."""
+    if rng.random() < 0.15:
+        text = text.translate(str.maketrans("éèêàçùôî", "eeeacuoi"))
+    if rng.random() < 0.25:
+        text = text.lower()
+    if rng.random() < 0.12 and len(text) > 12:
+        i = int(rng.integers(1, len(text) - 2))
+        if text[i].isalpha() and text[i + 1].isalpha():
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    if rng.random() < 0.05:
+        text = text.upper()
+    return text
+
+
+def _fill(rng: np.random.Generator, template: str, brand: Brand) -> str:
+    products = PRODUCTS.get(brand.id, ["article", "product", "order"])
+    values = {k: _pick(rng, v) for k, v in FILL.items()}
+    values.update(p=_pick(rng, products), d=str(int(rng.integers(2, 21))), brand=brand.name.replace(" ", ""))
+    return template.format(**values)
+
+
+def _themes(brand: Brand, lang: str) -> tuple[list[str], npt.NDArray[np.float64]]:
+    weights = THEME_WEIGHTS.get(brand.id, {})
+    names = list(COMPLAINTS[lang])
+    w = np.array([weights.get(n, 0.0) for n in names]) + 0.5
+    return names, w / w.sum()
+
+
+def compose_message(rng: np.random.Generator, brand: Brand, lang: str, kind: Kind) -> tuple[str, str | None]:
+    """One inbound message of ``kind`` and its complaint theme (None for questions and praise)."""
+    if kind == "question":
+        return _typos(rng, _fill(rng, _pick(rng, QUESTIONS[lang]), brand)), None
+    if kind == "praise":
+        text = (
+            _fill(rng, _pick(rng, PRAISE[lang]), brand)
+            + _pick(rng, ["", " !", ".", " 👏"])
+            + " "
+            + _pick(rng, HAPPY)
+        )
+        return _typos(rng, text.strip()), None
+    if kind == "incident":
+        core, theme = _fill(rng, _pick(rng, INCIDENT_TEXTS), brand), "livraison"
+    else:
+        names, weights = _themes(brand, lang)
+        theme = names[int(rng.choice(len(names), p=weights))]
+        core = _fill(rng, _pick(rng, COMPLAINTS[lang][theme]), brand)
+    opening = _fill(rng, _pick(rng, OPENINGS[lang]), brand)
+    text = (opening + (core[0].upper() + core[1:] if not opening else core)) + _pick(rng, ENDINGS[lang])
+    text = f"{text} {_pick(rng, ANGRY)}".strip()
+    if rng.random() < 0.004:  # someone always tries
+        text = "<b>Encore</b> un retard & aucune info… <script>alert('x')</script>"
+    return _typos(rng, text), theme
+
 
 REPLIES: dict[str, list[str]] = {
     "fr": [
@@ -211,10 +429,25 @@ class DemoSource(Source):
             )
 
         messages: list[dict[str, object]] = []
-        for i in range(rng.poisson(inbound_per_day * (0.7 if weekend else 1.0))):
-            mlang = other if rng.random() < 0.1 else lang
-            text, kind = INBOUND[mlang][int(rng.integers(len(INBOUND[mlang])))]
-            at = midnight + timedelta(hours=float(rng.triangular(0, 14, 24)))
+        plan = INCIDENTS.get(brand.id)
+        outage = plan is not None and plan[0] <= day.day < plan[0] + plan[1]
+        # How many messages and of which kind: complaints vary by brand and month (themes come and go).
+        month_mood = 0.7 + 0.6 * ((_seed(brand.id, day.year, day.month) % 100) / 100)
+        kinds = ["complaint", "question", "praise"]
+        kind_p = np.array([0.36 * month_mood, 0.34, 0.30])
+        n_inbound = int(rng.poisson(inbound_per_day * (0.7 if weekend else 1.0)))
+        n_outage = int(rng.poisson(inbound_per_day * plan[2] * 0.6)) if outage and plan else 0
+        for i in range(n_inbound + n_outage):
+            mlang = other if rng.random() < 0.08 else lang
+            kind = "incident" if i >= n_inbound else kinds[int(rng.choice(3, p=kind_p / kind_p.sum()))]
+            if kind == "incident":
+                mlang = lang
+            text, _theme = compose_message(rng, brand, mlang, kind)
+            if kind == "incident":
+                kind = "complaint"
+                at = midnight + timedelta(hours=float(rng.uniform(6, 23.5)))
+            else:
+                at = midnight + timedelta(hours=float(rng.triangular(0, 14, 24)))
             mid = f"m{_seed(account.id, day, 'in', i)}"
             author = AUTHORS[int(rng.integers(len(AUTHORS)))]
             reply_to_post = (
@@ -222,10 +455,12 @@ class DemoSource(Source):
             )
             messages.append(_message(account, mid, at, author, False, reply_to_post, text))
             answer_prob = {"complaint": 0.85, "question": 0.9, "praise": 0.6}[kind] - 0.15 * offset
+            if outage:  # the team is swamped: fewer answers, later
+                answer_prob *= 0.45
             if rng.random() >= answer_prob:
                 continue
             local_hour = at.hour + at.minute / 60
-            delay_min = float(rng.lognormal(np.log(35 + 60 * offset), 0.9))
+            delay_min = float(rng.lognormal(np.log(35 + 60 * offset), 0.9)) * (8.0 if outage else 1.0)
             if local_hour >= 19 or local_hour < 8 or weekend:
                 delay_min += 60 * float(rng.uniform(6, 14))  # answered next morning
             reply_at = at + timedelta(minutes=delay_min)

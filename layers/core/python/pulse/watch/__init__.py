@@ -1,0 +1,1 @@
+"""Between reports: the daily pulse, incident alerts and complaint themes."""
