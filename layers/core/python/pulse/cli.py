@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pulse.exceptions import PulseError
 from pulse.period import Month, previous_month
 from pulse.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pulse.config import Brand
+    from pulse.pipeline import Services
 
 app = typer.Typer(
     name="pulse",
@@ -109,11 +113,30 @@ def demo(
                 now=now,
                 on_progress=lambda _o: progress.advance(task),
             )
+        alerts = _demo_watch(services, brands, Month.parse(month) if month else None, now)
     except PulseError as exc:
         raise _fail(exc) from exc
     _print_outcomes(outcomes)
+    for line in alerts:
+        typer.echo(line)
     if not all(o.ok for o in outcomes):
         raise typer.Exit(code=1)
+
+
+def _demo_watch(services: Services, brands: list[Brand], month: Month | None, now: datetime) -> list[str]:
+    """Replay the daily watch over each brand's report month, as if it had run every morning."""
+    from pulse.watch.job import replay_times, watch_brand
+
+    lines: list[str] = []
+    for brand in brands:
+        target = month or previous_month(now, brand.tz)
+        since = datetime.combine(target.first_day, time(), brand.tz)
+        until = min(now, datetime.combine(target.next().first_day, time(), brand.tz) + timedelta(days=3))
+        for moment in replay_times(since, until, brand.tz):
+            outcome = watch_brand(services, brand, moment)
+            lines += [f"{brand.id} alert {sent}" for sent in outcome.sent]
+            lines += [f"{brand.id} alert FAILED {error}" for error in outcome.errors]
+    return lines
 
 
 def _print_outcomes(outcomes: list) -> None:  # type: ignore[type-arg]
@@ -216,6 +239,52 @@ def report(
         raise _fail(exc) from exc
     _print_outcomes(outcomes)
     if not all(o.ok for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def watch(
+    brand: Annotated[str | None, typer.Option("--brand", "-b", help="Brand id.")] = None,
+    all_brands: Annotated[bool, typer.Option("--all", help="Every configured brand.")] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Catch up: replay one daily run (09:00 local) per day from this date YYYY-MM-DD, then now.",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    out: OutOption = None,
+) -> None:
+    """Between reports: today's pulse and incident alerts (complaint storms, backlog, slow answers).
+
+    Each incident is announced once when it opens and once when it is resolved, by email and on
+    the brand's chat webhooks or SNS topic; running it again sends nothing twice. Rules and quiet
+    hours: the brand's `alerts:` section (docs/alerts.md). Prints one JSON line per brand and run.
+    """
+    from pulse.pipeline import Services
+    from pulse.watch.job import replay_times, watch_brand
+
+    if not brand and not all_brands:
+        raise _fail(ValueError("give --brand BRAND or --all"))
+    try:
+        services = Services.from_settings(_settings(out=out, config=config))
+        brands = list(services.brands) if all_brands else [services.brands.get(brand or "")]
+        now = datetime.now(UTC)
+        failed = False
+        for b in brands:
+            times = (
+                replay_times(datetime.combine(date.fromisoformat(since), time(), b.tz), now, b.tz)
+                if since
+                else []
+            )
+            for moment in [*times, now]:
+                outcome = watch_brand(services, b, moment)
+                failed |= not outcome.ok
+                typer.echo(json.dumps(outcome.to_dict(), ensure_ascii=False))
+    except (PulseError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if failed:
         raise typer.Exit(code=1)
 
 

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     idempotency_table: str | None = Field(default=None, description="DynamoDB table for idempotency (AWS)")
     report_queue_url: str | None = Field(default=None, description="SQS queue of report jobs (AWS fan-out)")
     api_key: SecretStr | None = Field(default=None, description="Require this x-api-key on the local API")
+    alert_topic_arn: str | None = Field(
+        default=None, description="SNS topic that also receives incident alerts"
+    )
+    alert_webhooks_secret: str | None = Field(
+        default=None,
+        description='Secrets Manager secret of chat webhooks per brand: {"brand": [{"kind", "url"}]}',
+    )
     mail_max_bytes: int = Field(
         default=10_000_000, description="Largest email; a bigger PDF is linked instead of attached"
     )

@@ -21,7 +21,7 @@ Each is compared with its usual value at the same time of day over the previous
 A reading is abnormal when it is at least the minimum volume (``min_negative``,
 ``min_backlog``; ``min_responses`` messages for the wait, and ``min_wait_minutes``),
 at least ``ratio`` x usual, and ``z`` spreads above usual (the spread is floored at the
-Poisson noise ``sqrt(usual)`` for counts and a quarter of usual for the wait, so a
+Poisson noise ``sqrt(max(usual, level))`` for counts and a quarter of usual for the wait, so a
 flat history does not make every blip a storm; waits are compared on a log scale). It is severe at ``severe_ratio`` x usual.
 Consecutive abnormal instants (calm gaps shorter than ``resolve_after_hours``) form one
 incident.
@@ -149,8 +149,8 @@ class Incident:
 _LAG = np.arange(1, BASELINE_DAYS + 1)
 
 
-def baselines(samples: F64) -> tuple[F64, F64]:
-    """(usual, spread) per row of ``samples``, a (n, 28) array of the same time of day 1..28 days back.
+def baselines(samples: F64) -> tuple[F64, F64, F64]:
+    """(usual, spread, level) per row of ``samples``, a (n, 28) array of the same time of day 1..28 days back.
 
     Column ``d - 1`` holds the value ``d`` days before (NaN where unknown); columns 7, 14, 21
     and 28 days back share the instant's weekday. See the module docstring for the rule.
@@ -164,7 +164,7 @@ def baselines(samples: F64) -> tuple[F64, F64]:
         if n_cols >= 14:
             for r in range(7):  # r = d mod 7; r = 0 is the instant's weekday
                 group = samples[:, lag % 7 == r]
-                enough = (~np.isnan(group)).sum(axis=1) >= 2
+                enough = (~np.isnan(group)).sum(axis=1) >= 3
                 ratio = np.nanmedian(group, axis=1) / level
                 ok = enough & (level > 0) & np.isfinite(ratio)
                 factors[ok, r] = np.clip(ratio[ok], 0.25, 4.0)
@@ -172,12 +172,12 @@ def baselines(samples: F64) -> tuple[F64, F64]:
         centre = np.nanmedian(deseasoned, axis=1)
         spread = MAD_TO_SIGMA * np.nanmedian(np.abs(deseasoned - centre[:, None]), axis=1)
     usual = np.nan_to_num(centre * factors[:, 0])
-    return usual, np.nan_to_num(spread)
+    return usual, np.nan_to_num(spread), np.nan_to_num(centre)
 
 
 def baseline(samples: F64) -> tuple[float, float]:
     """(usual, spread) of one instant from its 28 daily samples (see :func:`baselines`)."""
-    usual, spread = baselines(np.asarray(samples, dtype=np.float64)[None, :])
+    usual, spread, _ = baselines(np.asarray(samples, dtype=np.float64)[None, :])
     return float(usual[0]), float(spread[0])
 
 
@@ -201,13 +201,13 @@ def judge_many(
     """(usual, spread, abnormal, severe) of each value against its row of samples.
 
     Counts are compared as they are, with the spread floored at the Poisson noise
-    ``sqrt(usual)``. Waits are heavy-tailed: they are compared on a log scale, the spread
+    ``sqrt(max(usual, level))`` (level: the median before the weekday factor). Waits are heavy-tailed: they are compared on a log scale, the spread
     floored at 0.25 (a factor of about 1.3) and at the sampling noise of a median of ``volume``
     waits, 2 / sqrt(volume); they need ``min_responses`` messages and ``min_wait_minutes``.
     """
     values = np.asarray(values, dtype=np.float64)
     if metric == "wait":
-        usual_log, spread_log = baselines(np.log1p(samples))
+        usual_log, spread_log, _ = baselines(np.log1p(samples))
         usual = np.expm1(usual_log)
         # The median of n waits is noisy: about 1.25 x (sd of one log wait, ~1.6) / sqrt(n).
         floor = np.maximum.reduce(
@@ -217,8 +217,9 @@ def judge_many(
         enough = (volume >= rules.min_responses) & (values >= rules.min_wait_minutes)
         spread = np.expm1(usual_log + floor) - usual
     else:
-        usual, spread_raw = baselines(samples)
-        spread = np.maximum(spread_raw, np.sqrt(np.maximum(usual, 1.0)))
+        usual, spread_raw, level = baselines(samples)
+        # Poisson noise of the brand's everyday level: a quiet weekday is no quieter in noise.
+        spread = np.maximum(spread_raw, np.sqrt(np.maximum(np.maximum(usual, level), 1.0)))
         z = (values - usual) / spread
         minimum = rules.min_negative if metric == "negative" else rules.min_backlog
         enough = values >= minimum
@@ -333,7 +334,7 @@ def _sample_matrix(values: F64, grid: I64, positions: I64, first_data: int) -> F
 
 
 #: Fewer known days than this in the baseline: nothing is judged abnormal.
-MIN_BASELINE_DAYS = 7
+MIN_BASELINE_DAYS = 14
 
 
 def _ts(us: int) -> pd.Timestamp:
@@ -418,7 +419,7 @@ def watch(
     """Evaluate every hour in ``(start, end]`` and group abnormal instants into incidents.
 
     ``messages`` should hold the 30 days before ``start`` for a full baseline (28 days,
-    plus 2 for the backlog); less history gives a shorter baseline (at least 7 days,
+    plus 2 for the backlog); less history gives a shorter baseline (at least 14 days,
     else nothing is judged abnormal). An incident still abnormal at ``end``, or calm
     for fewer than ``resolve_after_hours``, is ongoing (``resolved_at`` None).
     """
