@@ -184,7 +184,8 @@ def slack_escape(text: str) -> str:
 
 
 def _inert(text: str) -> str:
-    """For Teams and Google Chat: no markup, mention or link syntax from people's messages."""
+    """For Teams and Google Chat: no markup, mention or link syntax from people's messages
+    (our own lines carry none; the example messages are the only user-supplied text)."""
     return (
         text.replace("<", "‹")
         .replace(">", "›")
@@ -219,20 +220,20 @@ def teams_payload(view: AlertView) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": _inert(view.subject),
+            "text": view.subject,
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
         },
-        {"type": "TextBlock", "text": _inert(view.headline), "wrap": True},
+        {"type": "TextBlock", "text": view.headline, "wrap": True},
         *[
-            {"type": "TextBlock", "text": "- " + _inert(line), "wrap": True, "spacing": "None"}
+            {"type": "TextBlock", "text": "- " + line, "wrap": True, "spacing": "None"}
             for line in view.lines
         ],
     ]
     if view.examples:
         body.append(
-            {"type": "TextBlock", "text": _inert(view.examples_title), "weight": "Bolder", "wrap": True}
+            {"type": "TextBlock", "text": view.examples_title, "weight": "Bolder", "wrap": True}
         )
         body += [
             {"type": "TextBlock", "text": _inert(e), "isSubtle": True, "wrap": True} for e in view.examples
@@ -254,12 +255,12 @@ def teams_payload(view: AlertView) -> dict[str, Any]:
 def google_chat_payload(view: AlertView) -> dict[str, Any]:
     """Google Chat incoming webhook: a text message (``*bold*``, one line per fact)."""
     lines = [
-        f"*{_inert(view.subject)}*",
-        _inert(view.headline),
-        *[f"• {_inert(line)}" for line in view.lines],
+        f"*{view.subject}*",
+        view.headline,
+        *[f"• {line}" for line in view.lines],
     ]
     if view.examples:
-        lines += [_inert(view.examples_title), *[f"   “{_inert(e)}”" for e in view.examples]]
+        lines += [view.examples_title, *[f"   “{_inert(e)}”" for e in view.examples]]
     return {"text": "\n".join(lines)}
 
 
