@@ -1,11 +1,16 @@
-"""`make bench`: every benchmark, one after the other (KPIs vs DuckDB, sentiment vs VADER, reports)."""
+"""`make bench`: every benchmark, one after the other (KPIs vs DuckDB, sentiment vs VADER, reports, complaint themes)."""
 
 from __future__ import annotations
 
 import runpy
 import sys
 
-BENCHMARKS = ["benchmarks.report_bench", "benchmarks.kpi_bench", "benchmarks.sentiment_bench"]
+BENCHMARKS = [
+    "benchmarks.report_bench",
+    "benchmarks.kpi_bench",
+    "benchmarks.sentiment_bench",
+    "benchmarks.themes_bench",
+]
 
 
 def main() -> None:

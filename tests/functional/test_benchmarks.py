@@ -68,3 +68,12 @@ def test_report_bench_renders_every_brand(capsys: pytest.CaptureFixture[str]) ->
     out = capsys.readouterr().out
     for step in ("lake read", "KPIs", "view + HTML", "PDF + PNG (Chromium)"):
         assert step in out
+
+
+def test_themes_bench_prints_quality_and_speed(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import themes_bench
+
+    assert themes_bench.main(["--n=3000", "--repeat=1"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"labelled set \(\d+ messages\), with seed concepts: ARI 0\.\d\d", out)
+    assert re.search(r"themes of 3,000 messages \(alone\), 1 thread: [\d.]+ s CPU", out)

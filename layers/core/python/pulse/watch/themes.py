@@ -35,6 +35,8 @@ F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 
 MAX_THEMES = 8
+#: k-means is fitted on at most this many distinct messages (fixed-seed sample), then all are assigned.
+FIT_SAMPLE = 6000
 MIN_SHARE = 0.03
 ASSIGN_MIN_SIMILARITY = 0.15
 SEED = 20261129
@@ -55,6 +57,7 @@ can cant could would should will wont im ive dont doesnt didnt isnt wasnt still 
 again already now then than so as if about after before since into out up down over only even
 really honestly seriously hi hello hey thanks thank please pls day days week weeks month
 one two three get got getting also back yet every time new nothing anyone someone single thing things lot
+http https www com user url amp
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP.split())
 
@@ -112,25 +115,131 @@ def _stem(word: str) -> str:
     return LEXICON.get(word, word)
 
 
+_TOKEN = re.compile(r"[^\W\d_]{3,}")
+#: Written word (lower case) -> its stem, or None for a stop word; shared by every call.
+_STEMS: dict[str, str | None] = {}
+_CACHE_LIMIT = 500_000
+
+
+def _stem_of(raw: str) -> str | None:
+    try:
+        return _STEMS[raw]
+    except KeyError:
+        pass
+    folded = _fold(raw)
+    stem: str | None = None
+    if _WORD.fullmatch(folded) and folded not in STOP_WORDS:
+        candidate = _stem(folded)
+        stem = None if candidate in STOP_WORDS else candidate
+    if len(_STEMS) > _CACHE_LIMIT:
+        _STEMS.clear()
+    _STEMS[raw] = stem
+    return stem
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(_HANDLE.sub(" ", _URL.sub(" ", text)).lower())
+
+
 def tokens(text: str) -> list[tuple[str, str]]:
     """(stem, surface word) pairs of ``text`` with stop words removed; surface keeps accents."""
-    text = _HANDLE.sub(" ", _URL.sub(" ", text))
-    out = []
-    for raw in re.findall(r"[^\W\d_]{3,}", text.lower()):
-        folded = _fold(raw)
-        if not _WORD.fullmatch(folded) or folded in STOP_WORDS:
-            continue
-        stem = _stem(folded)
-        if stem not in STOP_WORDS:
-            out.append((stem, raw))
-    return out
+    return [(stem, raw) for raw in _words(text) if (stem := _stem_of(raw)) is not None]
 
 
 def features(text: str) -> list[str]:
-    """Stems and adjacent stem pairs (``a_b``) of ``text``."""
+    """Stems, adjacent stem pairs (``a_b``) and seed concepts (``@delivery``) of ``text``."""
     stems = [s for s, _ in tokens(text)]
     concepts = sorted({f"@{_CONCEPT_OF[s]}" for s in stems if s in _CONCEPT_OF})
     return stems + [f"{a}_{b}" for a, b in itertools.pairwise(stems) if a != b] + concepts
+
+
+class _Encoder:
+    """Texts -> (document, feature code) pairs, all in numpy: stem ids, bigram and concept codes.
+
+    Feature codes: a stem ``i`` is ``i``; the pair ``(i, j)`` is ``S + i * S + j``; concept ``c``
+    is ``S + S * S + c``, where ``S`` is :data:`MAX_STEMS`. Surface forms are counted on the way.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.stems: list[str] = []
+        self.surface: Counter[str] = Counter()
+        self.concepts = sorted(CONCEPTS)
+
+    def encode(self, texts: Sequence[str], weights: I64 | None = None) -> tuple[I64, I64]:
+        """(document, feature code) of every token, bigram and concept of ``texts``.
+
+        The texts are cleaned and split as one string; Python touches each distinct word once
+        (its stem) and each token once (a dictionary lookup); the rest is numpy.
+        """
+        if not texts:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        joined = _HANDLE.sub(" ", _URL.sub(" ", "\x01".join(texts))).lower()
+        # Letters stay, everything else (digits, punctuation, emoji, "_") separates words.
+        table: dict[int, str] = {ord(c): " " for c in set(joined) if not c.isalpha()}
+        table[1] = " \x01 "
+        words = joined.translate(table).split()
+        raw_ids: dict[str, int] = {"\x01": -2}
+        raw_stem: list[int] = []
+        raws: list[str] = []
+        for raw in set(words):
+            if raw == "\x01":
+                continue
+            stem = _stem_of(raw) if len(raw) >= 3 else None
+            if stem is None:
+                raw_ids[raw] = -1
+                continue
+            i = self.ids.get(stem)
+            if i is None:
+                i = self.ids[stem] = len(self.stems)
+                self.stems.append(stem)
+            raw_ids[raw] = len(raws)
+            raws.append(raw)
+            raw_stem.append(i)
+        token = np.array(list(map(raw_ids.__getitem__, words)), dtype=np.int64)
+        doc_all = np.cumsum(token == -2)
+        kept = token >= 0
+        doc, raw = doc_all[kept], token[kept]
+        w = np.ones(len(texts), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+        seen = np.bincount(raw, weights=w[doc], minlength=len(raws))
+        for r, n in zip(raws, seen, strict=True):
+            self.surface[r] += int(n)
+        sid = np.asarray(raw_stem, dtype=np.int64)[raw] if len(raw) else raw
+        big = MAX_STEMS
+        pair = (doc[1:] == doc[:-1]) & (sid[1:] != sid[:-1])
+        concept_of = np.array(
+            [self.concepts.index(_CONCEPT_OF[t]) if t in _CONCEPT_OF else -1 for t in self.stems] or [-1],
+            dtype=np.int64,
+        )
+        concept = concept_of[sid] if len(sid) else sid
+        has = concept >= 0
+        codes = np.concatenate(
+            [sid, big + sid[:-1][pair] * big + sid[1:][pair], big + big * big + concept[has]]
+        )
+        owners = np.concatenate([doc, doc[:-1][pair], doc[has]])
+        return owners, codes
+
+    def name(self, code: int) -> str:
+        big = MAX_STEMS
+        if code < big:
+            return self.stems[code]
+        if code < big + big * big:
+            a, b = divmod(code - big, big)
+            return f"{self.stems[a]}_{self.stems[b]}"
+        return "@" + self.concepts[code - big - big * big]
+
+    def surface_forms(self) -> dict[str, str]:
+        """Each stem's commonest written form (accents kept)."""
+        best: dict[str, tuple[int, str]] = {}
+        for raw, n in self.surface.items():
+            stem = _STEMS.get(raw) or _stem_of(raw)
+            if stem is not None and (stem not in best or (n, raw) > best[stem]):
+                best[stem] = (n, raw)
+        return {stem: raw for stem, (_, raw) in best.items()}
+
+
+#: Distinct stems one call can hold (feature codes stay below 2**63).
+MAX_STEMS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -190,41 +299,51 @@ class _Matrix:
     def n_rows(self) -> int:
         return len(self.indptr) - 1
 
+    def rows(self, selected: I64) -> _Matrix:
+        """The sub-matrix of rows ``selected`` (sorted)."""
+        starts, ends = self.indptr[selected], self.indptr[selected + 1]
+        lengths = ends - starts
+        take = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(
+            lengths.sum()
+        )
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return _Matrix(indptr, self.indices[take], self.data[take], self.n_cols)
+
     def dot(self, dense: F32) -> F32:
         """self @ dense.T for a (k, n_cols) dense matrix: (n_rows, k)."""
         out = np.zeros((self.n_rows, dense.shape[0]), dtype=np.float32)
         if len(self.data) == 0:
             return out
-        products = dense[:, self.indices] * self.data  # (k, nnz)
+        products = np.ascontiguousarray(dense.T)[self.indices] * self.data[:, None]  # (nnz, k)
         starts = self.indptr[:-1]
         nonempty = self.indptr[1:] > starts
-        sums = np.add.reduceat(products, starts[nonempty], axis=1)
-        out[nonempty] = sums.T
+        out[nonempty] = np.add.reduceat(products, starts[nonempty], axis=0)
         return out
 
 
-def _vectorise(docs: Sequence[list[str]], vocabulary: dict[str, int], idf: F32) -> _Matrix:
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for feats in docs:
-        counts = Counter(f for f in feats if f in vocabulary)
-        for feat, c in sorted(counts.items()):
-            j = vocabulary[feat]
-            indices.append(j)
-            data.append((1.0 + np.log(c)) * float(idf[j]))
-        indptr.append(len(indices))
-    ip = np.asarray(indptr, dtype=np.int64)
-    values = np.asarray(data, dtype=np.float32)
-    norms = np.sqrt(np.add.reduceat(values**2, ip[:-1][ip[1:] > ip[:-1]])) if len(values) else values
-    lengths = np.diff(ip)
-    scale = np.repeat(norms, lengths[lengths > 0]) if len(values) else values
-    return _Matrix(
-        ip,
-        np.asarray(indices, dtype=np.int64),
-        (values / np.maximum(scale, 1e-12)).astype(np.float32),
-        len(vocabulary),
-    )
+def _sorted_unique(values: I64) -> I64:
+    """np.unique for int64 by one sort (faster than hashing for millions of wide codes)."""
+    if len(values) == 0:
+        return values
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+
+
+def _vectorise(owners: I64, codes: I64, n_docs: int, vocab_codes: I64, idf: F32) -> _Matrix:
+    """Rows of sub-linear TF-IDF over the features in ``vocab_codes`` (sorted), unit length."""
+    column = np.searchsorted(vocab_codes, codes)
+    column = np.minimum(column, len(vocab_codes) - 1)
+    known = vocab_codes[column] == codes
+    keyed = np.sort(owners[known] * len(vocab_codes) + column[known])
+    starts = np.flatnonzero(np.concatenate([[True], keyed[1:] != keyed[:-1]])) if len(keyed) else keyed
+    pairs = keyed[starts]
+    tf = np.diff(np.concatenate([starts, [len(keyed)]]))
+    doc, col = np.divmod(pairs, len(vocab_codes))
+    values = ((1.0 + np.log(tf)) * idf[col]).astype(np.float32)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(doc, minlength=n_docs))]).astype(np.int64)
+    norms = np.sqrt(np.bincount(doc, weights=values.astype(np.float64) ** 2, minlength=n_docs))
+    values = (values / np.maximum(norms[doc], 1e-12)).astype(np.float32)
+    return _Matrix(indptr, col.astype(np.int64), values, len(vocab_codes))
 
 
 def _kmeans(
@@ -281,41 +400,54 @@ def find_themes(
     ``previous`` are last month's such messages, assigned to this month's themes for the
     change. Deterministic: the same texts give the same themes, labels and examples.
     """
-    counts = Counter(" ".join(t.split()) for t in texts if t and t.strip())
+    counts = Counter(t for t in texts if t and not t.isspace())
     unique = sorted(counts)
     n_total = sum(counts.values())
     if not unique:
         return Themes((), 0, 0, len(previous), tuple(-1 for _ in texts))
-    feats = [features(t) for t in unique]
     weights = np.array([counts[t] for t in unique], dtype=np.float32)
+    encoder = _Encoder()
+    owners, codes = encoder.encode(unique, weights.astype(np.int64))
 
     # Vocabulary by weighted document frequency.
-    df: Counter[str] = Counter()
-    for f, w in zip(feats, weights, strict=True):
-        for feat in set(f):
-            df[feat] += int(w)
-    low = max(3, int(0.001 * n_total))
-    vocab_terms = sorted(t for t, c in df.items() if low <= c <= 0.4 * n_total)
-    if not vocab_terms:
+    # Distinct (feature, document) pairs by one sort; a feature's runs give its document frequency.
+    n_docs = len(unique)
+    code_doc = _sorted_unique(codes * n_docs + owners)
+    present_codes, present_docs = np.divmod(code_doc, n_docs)
+    if len(present_codes) == 0:
         return Themes((), n_total, n_total, len(previous), tuple(-1 for _ in texts))
-    vocabulary = {t: i for i, t in enumerate(vocab_terms)}
-    dfs = np.array([df[t] for t in vocab_terms], dtype=np.float32)
-    idf = (np.log((1 + n_total) / (1 + dfs)) + 1).astype(np.float32)
-    x = _vectorise(feats, vocabulary, idf)
+    runs = np.flatnonzero(np.concatenate([[True], present_codes[1:] != present_codes[:-1]]))
+    feature_codes = present_codes[runs]
+    df = np.add.reduceat(weights[present_docs].astype(np.float64), runs)
+    low = max(3, int(0.001 * n_total))
+    keep = (df >= low) & (df <= 0.4 * n_total)
+    if not keep.any():
+        return Themes((), n_total, n_total, len(previous), tuple(-1 for _ in texts))
+    vocab_codes = feature_codes[keep]
+    vocab_terms = [encoder.name(int(c)) for c in vocab_codes]
+    idf = (np.log((1 + n_total) / (1 + df[keep])) + 1).astype(np.float32)
+    x = _vectorise(owners, codes, len(unique), vocab_codes, idf)
     has_features = np.diff(x.indptr) > 0
 
     k = int(min(max_themes, max(2, n_total // 10), int(has_features.sum())))
     k = max(k, 1)
+    # Fit on at most FIT_SAMPLE distinct messages (a fixed-seed sample), then assign them all.
+    fit_rows = np.flatnonzero(has_features)
+    if len(fit_rows) > FIT_SAMPLE:
+        sampler = np.random.default_rng(SEED)
+        fit_rows = np.sort(sampler.choice(fit_rows, FIT_SAMPLE, replace=False))
+    fit = x.rows(fit_rows)
     best: tuple[I64, F32, float] | None = None
     for restart in range(3):
-        result = _kmeans(x, weights, k, np.random.default_rng(SEED + restart))
+        result = _kmeans(fit, weights[fit_rows], k, np.random.default_rng(SEED + restart))
         if best is None or result[2] > best[2]:
             best = result
     assert best is not None
-    labels, centroids, _ = best
-    labels = np.where(has_features, labels, -1)
+    centroids = best[1]
+    similarity = x.dot(centroids)
+    labels = np.where(has_features, np.argmax(similarity, axis=1), -1).astype(np.int64)
 
-    surface = _surface_forms(unique, weights)
+    surface = encoder.surface_forms()
     concept_columns = np.array([i for i, t in enumerate(vocab_terms) if t.startswith("@")], dtype=np.int64)
     clusters: dict[str, tuple[int, list[str]]] = {}  # leading word -> (cluster, terms)
     alias: dict[int, int] = {}
@@ -334,7 +466,7 @@ def find_themes(
         alias[int(c)] = int(c)
 
     prev_counts: Counter[int] = Counter()
-    for c, n in _assign(previous, vocabulary, idf, centroids).items():
+    for c, n in _assign(previous, encoder, vocab_codes, idf, centroids).items():
         if c in alias:
             prev_counts[alias[c]] += n
     themes: list[tuple[Theme, int]] = []
@@ -342,13 +474,13 @@ def find_themes(
         members = np.flatnonzero(labels == c)
         count = int(weights[members].sum())
         words = tuple(_show(t, surface) for t in terms)
-        sims = x.dot(centroids[c : c + 1])[members, 0]
+        sims = similarity[members, c]
         picks = _pick_examples(unique, members, sims, examples)
         themes.append((Theme(" · ".join(words), words, count, prev_counts.get(c, 0), picks), c))
     themes.sort(key=lambda tc: (-tc[0].count, tc[0].label))
     position = {c: i for i, (_, c) in enumerate(themes)}
     of_unique = {text: position.get(int(label), -1) for text, label in zip(unique, labels, strict=True)}
-    assignments = tuple(of_unique.get(" ".join(t.split()), -1) if t else -1 for t in texts)
+    assignments = tuple(of_unique.get(t, -1) for t in texts)
     other = n_total - sum(t.count for t, _ in themes)
     return Themes(tuple(t for t, _ in themes), n_total, other, len(previous), assignments)
 
@@ -383,15 +515,6 @@ def _label_terms(centroid: F32, vocab_terms: list[str], n: int = 3) -> list[str]
     return chosen or [vocab_terms[int(order[0])]]
 
 
-def _surface_forms(texts: list[str], weights: F32) -> dict[str, str]:
-    """Each stem's commonest written form (accents kept)."""
-    forms: dict[str, Counter[str]] = {}
-    for text, w in zip(texts, weights, strict=True):
-        for stem, raw in tokens(text):
-            forms.setdefault(stem, Counter())[raw] += int(w)
-    return {stem: c.most_common(1)[0][0] for stem, c in forms.items()}
-
-
 def _show(term: str, surface: dict[str, str]) -> str:
     return " ".join(surface.get(p, p) for p in term.split("_"))
 
@@ -405,11 +528,14 @@ def _pick_examples(texts: list[str], members: I64, sims: F32, n: int) -> tuple[s
     return tuple(texts[members[i]] for i in order[:n])
 
 
-def _assign(texts: Sequence[str], vocabulary: dict[str, int], idf: F32, centroids: F32) -> Counter[int]:
+def _assign(
+    texts: Sequence[str], encoder: _Encoder, vocab_codes: I64, idf: F32, centroids: F32
+) -> Counter[int]:
     """How many of ``texts`` fall nearest each centroid (cosine at least ASSIGN_MIN_SIMILARITY)."""
     if not texts:
         return Counter()
-    x = _vectorise([features(t) for t in texts], vocabulary, idf)
+    owners, codes = encoder.encode(texts)
+    x = _vectorise(owners, codes, len(texts), vocab_codes, idf)
     sims = x.dot(centroids)
     best = np.argmax(sims, axis=1)
     ok = sims[np.arange(len(best)), best] >= ASSIGN_MIN_SIMILARITY
