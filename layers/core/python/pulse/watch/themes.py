@@ -199,12 +199,13 @@ class _Encoder:
         token = np.array(list(map(raw_ids.__getitem__, words)), dtype=np.int64)
         doc_all = np.cumsum(token == -2)
         kept = token >= 0
-        doc, raw = doc_all[kept], token[kept]
+        doc: I64 = doc_all[kept]
+        raw_index: I64 = token[kept]
         w = np.ones(len(texts), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
-        seen = np.bincount(raw, weights=w[doc], minlength=len(raws))
-        for r, n in zip(raws, seen, strict=True):
-            self.surface[r] += int(n)
-        sid = np.asarray(raw_stem, dtype=np.int64)[raw] if len(raw) else raw
+        seen = np.bincount(raw_index, weights=w[doc], minlength=len(raws))
+        for word, n in zip(raws, seen, strict=True):
+            self.surface[word] += int(n)
+        sid: I64 = np.asarray(raw_stem, dtype=np.int64)[raw_index] if len(raw_index) else raw_index
         big = MAX_STEMS
         pair = (doc[1:] == doc[:-1]) & (sid[1:] != sid[:-1])
         concept_of = np.array(
@@ -325,8 +326,9 @@ def _sorted_unique(values: I64) -> I64:
     """np.unique for int64 by one sort (faster than hashing for millions of wide codes)."""
     if len(values) == 0:
         return values
-    ordered = np.sort(values)
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    ordered: I64 = np.sort(values)
+    result: I64 = ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+    return result
 
 
 def _vectorise(owners: I64, codes: I64, n_docs: int, vocab_codes: I64, idf: F32) -> _Matrix:
