@@ -5,9 +5,11 @@ Event (the schedule's ``Input``)::
     {"job": "fetch", "brands": ["acme"]?, "days": 3?}
 
 Fetches the last ``days`` days (re-fetching recent posts' metrics) of every
-brand, or of the listed ones, into the lake. One brand's failure is reported
-and does not stop the others; the function fails (so the scheduler retries and
-the alarm fires) if any brand failed.
+brand, or of the listed ones, into the lake, then watches each fetched brand for
+incidents (complaint storms) and sends the alerts that are due, each once
+(docs/alerts.md). One brand's failure is reported and does not stop the others;
+the function fails (so the scheduler retries and the alarm fires) if any brand
+failed, or an alert could not be delivered (the retry sends only what is missing).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pulse.jobs import JobError, ScheduledJob, parse_job
 from pulse.pipeline import fetch_brand, shared_services
+from pulse.watch.job import watch_brands
 
 logger = Logger()
 
@@ -34,7 +37,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - 60
     end = datetime.now(UTC)
     start = end - timedelta(days=job.days)
-    results, failures = [], []
+    results, failures, crashed = [], [], set()
     for brand in brands:
         try:
             result = fetch_brand(svc, brand, start, end, deadline=deadline)
@@ -51,7 +54,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         except Exception as exc:  # reported below; the other brands still run
             logger.exception("fetch failed", extra={"brand": brand.id})
             failures.append({"brand": brand.id, "error": str(exc)})
-    summary = {"job": "fetch", "brands": results, "failures": failures}
+            crashed.add(brand.id)
+    # Between reports: each fetched brand's pulse and its incident alerts, each sent once.
+    fetched = [b for b in brands if b.id not in crashed]
+    watched = watch_brands(svc, fetched, end, lambda_context=context)
+    failures += [{"brand": w.brand, "error": "; ".join(w.errors)} for w in watched if not w.ok]
+    summary = {
+        "job": "fetch",
+        "brands": results,
+        "watch": [w.to_dict() for w in watched],
+        "failures": failures,
+    }
     if failures:
         raise JobError(f"fetch failed for {len(failures)} brand(s): {failures}")
     return summary

@@ -240,21 +240,27 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     for reader in (monthly, api, worker):
         assert "secretsmanager:GetSecretValue" not in reader
 
-    # Only the worker mails, only as the configured SES identity.
+    # Only the worker (reports) and the fetch (incident alerts) mail, only as the configured SES identity.
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
-    for name, grants in (("fetch", fetch), ("monthly", monthly), ("api", api)):
+    for name, grants in (("monthly", monthly), ("api", api)):
         assert not any(a.startswith("ses:") for a in grants), name
-    assert {a for a in worker if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
-    for action in ("ses:SendEmail", "ses:SendRawEmail"):
-        assert identity in worker[action]
-        assert all(":ses:" in r and "*" not in r for r in worker[action])
+    for mailer in (worker, fetch):
+        assert {a for a in mailer if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
+        for action in ("ses:SendEmail", "ses:SendRawEmail"):
+            assert identity in mailer[action]
+            assert all(":ses:" in r and "*" not in r for r in mailer[action])
+    # The fetch's alerts are once-only through the same table, and publish only to the alert topic.
+    assert all(r == {"IdempotencyTable.Arn"} for a, r in fetch.items() if a.startswith("dynamodb:"))
+    assert {a for a in fetch if a.startswith("sns:")} <= {"sns:Publish"}
+    assert fetch["sns:Publish"] == {"${AlertTopicArn}"}
 
 
 def test_comprehend_is_granted_only_when_it_is_the_sentiment_backend(template: dict[str, Any]) -> None:
     fetch = function_named(template, "fetch")
-    (statement,) = [
+    conditional = [
         s for s in fetch["Properties"]["Policies"][0]["Statement"] if isinstance(s, dict) and "Fn::If" in s
     ]
+    (statement,) = [s for s in conditional if s["Fn::If"][1].get("Sid") == "DetectSentiment"]
     condition, granted, otherwise = statement["Fn::If"]
     assert granted["Action"] == ["comprehend:BatchDetectSentiment", "comprehend:DetectSentiment"]
     assert otherwise == {"Ref": "AWS::NoValue"}
@@ -262,6 +268,24 @@ def test_comprehend_is_granted_only_when_it_is_the_sentiment_backend(template: d
 
 
 # ------------------------------------------------------------------ functions
+
+
+def test_alert_topic_is_granted_only_when_one_is_given(template: dict[str, Any]) -> None:
+    fetch = function_named(template, "fetch")
+    (statement,) = [
+        s
+        for s in fetch["Properties"]["Policies"][0]["Statement"]
+        if isinstance(s, dict) and "Fn::If" in s and s["Fn::If"][1].get("Sid") == "PublishAlerts"
+    ]
+    condition, granted, otherwise = statement["Fn::If"]
+    assert granted["Action"] == "sns:Publish" and granted["Resource"] == {"Ref": "AlertTopicArn"}
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    assert template["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertTopicArn"}, ""]}]}
+    assert template["Parameters"]["AlertTopicArn"]["Default"] == ""
+    # The webhooks secret must live under community-pulse/, the only secrets the fetch may read.
+    assert template["Parameters"]["AlertWebhooksSecretName"]["AllowedPattern"].startswith(
+        "^$|^community-pulse/"
+    )
 
 
 def test_every_function_runs_a_handler_that_exists(template: dict[str, Any]) -> None:

@@ -107,12 +107,20 @@ def _services(tmp_path: Path, brand: Brand) -> Services:
     return services
 
 
-def _store_storm(services: Services, brand: Brand, storm_at: str, complaints: int = 90) -> None:
-    """40 calm days of 20 messages (answered within the hour), then ``complaints`` unanswered ones."""
+def _store_storm(
+    services: Services,
+    brand: Brand,
+    storm_at: str,
+    complaints: int = 90,
+    start: pd.Timestamp | None = None,
+) -> None:
+    """Calm days of 20 messages (answered within the hour) from ``start``, then ``complaints``
+    unanswered ones from ``storm_at``."""
     rng = np.random.default_rng(3)
     rows: list[dict[str, Any]] = []
-    first = pd.Timestamp("2026-09-01T00:00Z")
-    for d in range(50):
+    first = start if start is not None else pd.Timestamp("2026-09-01T00:00Z")
+    days = int((pd.Timestamp(storm_at) - first) / pd.Timedelta(days=1)) + 10
+    for d in range(days):
         for k in range(20):
             at = first + pd.Timedelta(days=d, hours=float(rng.uniform(0, 24)))
             platform = "x" if k % 2 else "instagram"
@@ -333,3 +341,36 @@ def test_channels_follow_the_brand_and_the_settings(tmp_path: Path) -> None:
     channels = alert_channels(services, brand)
     assert [c.name.split(":")[0] for c in channels] == ["email", "webhook", "sns"]
     assert channels[0].recipients == ["oncall@acme.example"]  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- on AWS, after the daily fetch
+
+
+def test_the_daily_fetch_mails_the_alert_once_with_ses(
+    aws: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pulse.pipeline import reset_shared_services
+    from pulse.settings import get_settings
+    from tests.conftest import load_event, load_function
+    from tests.functional.conftest import Context
+
+    config = tmp_path / "brands.yaml"
+    config.write_text(BRANDS.replace("{ALERTS}", "{}"), encoding="utf-8")
+    monkeypatch.setenv("PULSE_CONFIG", str(config))
+    get_settings.cache_clear()
+    reset_shared_services()
+    services = Services.from_settings()
+    brand = services.brands.get("acme")
+    now = pd.Timestamp.now(tz="UTC").floor("h")
+    _store_storm(
+        services, brand, (now - pd.Timedelta(hours=30)).isoformat(), start=now - pd.Timedelta(days=45)
+    )
+
+    app = load_function("fetch")
+    first = app.lambda_handler(load_event("fetch.json"), Context())
+    (watched,) = first["watch"]
+    assert watched["brand"] == "acme" and first["failures"] == []
+    assert len(watched["sent"]) == 1 and watched["sent"][0].startswith("opened acme-")
+    assert " email: " in watched["sent"][0]  # the SES message id
+    again = app.lambda_handler(load_event("fetch.json"), Context())
+    assert again["watch"][0]["sent"] == [] and len(again["watch"][0]["repeated"]) == 1

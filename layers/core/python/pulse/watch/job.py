@@ -235,6 +235,26 @@ def watch_brand(
     return outcome
 
 
+def watch_brands(
+    services: Services, brands: list[Brand], now: datetime, *, lambda_context: Any = None
+) -> list[WatchOutcome]:
+    """:func:`watch_brand` for each brand (after the daily fetch); one brand's failure is reported,
+    the others still run. Chat webhooks kept in the secret are read once for all brands."""
+    try:
+        extra = secret_webhooks(services.settings.alert_webhooks_secret)
+    except ConfigError as exc:
+        return [WatchOutcome(b.id, now.isoformat(), errors=[str(exc)]) for b in brands]
+    outcomes = []
+    for brand in brands:
+        try:
+            channels = alert_channels(services, brand, webhooks=extra.get(brand.id))
+            outcomes.append(watch_brand(services, brand, now, channels=channels, lambda_context=lambda_context))
+        except Exception as exc:  # reported; the other brands still run
+            logger.exception("watch failed", extra={"brand": brand.id})
+            outcomes.append(WatchOutcome(brand.id, now.isoformat(), errors=[str(exc)]))
+    return outcomes
+
+
 def replay_times(since: datetime, until: datetime, tz: Any, hour: int = 9) -> list[datetime]:
     """One simulated daily run at ``hour`` local time from ``since`` to ``until`` (catch-up, demo)."""
     day = since.astimezone(tz).date()
