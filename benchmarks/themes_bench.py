@@ -92,6 +92,16 @@ def quality(path: Path = LABELLED, *, concepts: bool = True) -> dict[str, object
     }
 
 
+def held_out_mixed() -> float:
+    """ARI on the held-out messages only, clustered together with the labelled set: do new
+    messages land with the right theme?"""
+    gold_a, texts_a = load_labelled(LABELLED)
+    gold_b, texts_b = load_labelled(HELD_OUT)
+    found = themes.find_themes(texts_a + texts_b)
+    predicted = list(found.assignments)[len(texts_a) :]
+    return adjusted_rand(gold_b, predicted)  # type: ignore[arg-type]
+
+
 def corpus(n: int, seed: int = 7) -> list[str]:
     """``n`` distinct negative messages: composed demo complaints, the labelled set, real tweets."""
     rng = np.random.default_rng(seed)
@@ -154,6 +164,10 @@ def main(argv: list[str] | None = None) -> int:
             if concepts:
                 for label, count, majority, purity in q["themes"]:  # type: ignore[attr-defined]
                     print(f"  {count:>3}  {label:<40} mostly {majority} ({purity:.0%})")
+    if HELD_OUT.is_file():
+        print(
+            f"held-out set clustered with the labelled set: ARI on the held-out messages {held_out_mixed():.2f}"
+        )
     seconds = speed(args.n, args.repeat)
     if args.n >= 50_000 and seconds > TARGET_SECONDS:
         print(f"SLOWER than the {TARGET_SECONDS} s target")

@@ -226,15 +226,10 @@ def teams_payload(view: AlertView) -> dict[str, Any]:
             "wrap": True,
         },
         {"type": "TextBlock", "text": view.headline, "wrap": True},
-        *[
-            {"type": "TextBlock", "text": "- " + line, "wrap": True, "spacing": "None"}
-            for line in view.lines
-        ],
+        *[{"type": "TextBlock", "text": "- " + line, "wrap": True, "spacing": "None"} for line in view.lines],
     ]
     if view.examples:
-        body.append(
-            {"type": "TextBlock", "text": view.examples_title, "weight": "Bolder", "wrap": True}
-        )
+        body.append({"type": "TextBlock", "text": view.examples_title, "weight": "Bolder", "wrap": True})
         body += [
             {"type": "TextBlock", "text": _inert(e), "isSubtle": True, "wrap": True} for e in view.examples
         ]

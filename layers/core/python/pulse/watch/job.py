@@ -248,7 +248,9 @@ def watch_brands(
     for brand in brands:
         try:
             channels = alert_channels(services, brand, webhooks=extra.get(brand.id))
-            outcomes.append(watch_brand(services, brand, now, channels=channels, lambda_context=lambda_context))
+            outcomes.append(
+                watch_brand(services, brand, now, channels=channels, lambda_context=lambda_context)
+            )
         except Exception as exc:  # reported; the other brands still run
             logger.exception("watch failed", extra={"brand": brand.id})
             outcomes.append(WatchOutcome(brand.id, now.isoformat(), errors=[str(exc)]))

@@ -514,7 +514,7 @@ def _label_terms(centroid: F32, vocab_terms: list[str], n: int = 3) -> list[str]
         covered.update(parts)
         if len(chosen) == n:
             break
-    return chosen or [vocab_terms[int(order[0])]]
+    return chosen or [next(t for j in order if not (t := vocab_terms[int(j)]).startswith("@"))]
 
 
 def _show(term: str, surface: dict[str, str]) -> str:
