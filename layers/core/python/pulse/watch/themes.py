@@ -8,13 +8,15 @@ Offline, deterministic and fast (numpy only; docs/alerts.md has the method and f
    bilingual lexicon maps the commonest English complaint words onto their French twins (and
    back), so "refund" and "remboursement" are one feature in a brand's mixed-language month.
 2. **Features**: those stems and adjacent pairs (bigrams), kept when they appear in at least
-   3 messages (and 0.1 %) and in at most 40 %; TF-IDF (sub-linear term frequency, smooth idf),
+   3 messages (and 0.1 %) and in at most half of them (seed concepts always); TF-IDF (sub-linear term frequency, smooth idf),
    rows scaled to unit length. Identical texts are counted once with a weight.
 3. **Clusters**: spherical k-means (cosine), k-means++ seeding from a fixed seed, 3 restarts,
    k = 8 at most (fewer for few messages); tiny clusters (< 3 % of the messages) go to "other".
-4. **Labels**: a cluster's three heaviest features in its centroid, shown in the words people
-   used (the commonest surface form of each stem, accents kept), a bigram hiding its own words.
-   Clusters whose labels start with the same word merge.
+4. **Themes and labels**: clusters whose messages share the same seed concept most (used by at
+   least 40 % of them) merge into one theme. A theme's label is its three words with the highest
+   share x log(share / share among all messages): words most of its messages use, and more
+   than the others do; shown as people wrote them (the commonest surface form of each stem,
+   accents kept), a bigram hiding its own words.
 5. **Change**: last month's messages are assigned to this month's themes (nearest centroid,
    cosine >= 0.15), so each theme has a previous count.
 """
@@ -32,9 +34,12 @@ import numpy as np
 import numpy.typing as npt
 
 F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
 MAX_THEMES = 8
+#: Words in more than this share of the messages are not features (seed concepts always are).
+MAX_DF = 0.5
 #: k-means is fitted on at most this many distinct messages (fixed-seed sample), then all are assigned.
 FIT_SAMPLE = 6000
 MIN_SHARE = 0.03
@@ -422,7 +427,10 @@ def find_themes(
     feature_codes = present_codes[runs]
     df = np.add.reduceat(weights[present_docs].astype(np.float64), runs)
     low = max(3, int(0.001 * n_total))
-    keep = (df >= low) & (df <= 0.4 * n_total)
+    # A word in most messages says nothing about any theme; a seed concept always stays (in a
+    # month with one big storm, the storm's concept is in most complaints).
+    is_concept = feature_codes >= MAX_STEMS + MAX_STEMS * MAX_STEMS
+    keep = (df >= low) & ((df <= MAX_DF * n_total) | is_concept)
     if not keep.any():
         return Themes((), n_total, n_total, len(previous), tuple(-1 for _ in texts))
     vocab_codes = feature_codes[keep]
@@ -450,71 +458,89 @@ def find_themes(
     labels = np.where(has_features, np.argmax(similarity, axis=1), -1).astype(np.int64)
 
     surface = encoder.surface_forms()
-    concept_columns = np.array([i for i, t in enumerate(vocab_terms) if t.startswith("@")], dtype=np.int64)
-    clusters: dict[str, tuple[int, list[str]]] = {}  # leading word -> (cluster, terms)
-    alias: dict[int, int] = {}
-    sizes = np.bincount(labels[labels >= 0], weights=weights[labels >= 0], minlength=k)
-    for c in np.argsort(-sizes, kind="stable"):
-        if sizes[c] < max(3, MIN_SHARE * n_total):
-            labels[labels == c] = -1
+    # Presence of each feature in each message, and its weighted share among all messages.
+    row_of = np.repeat(np.arange(x.n_rows), np.diff(x.indptr))
+    share_all = np.bincount(x.indices, weights=weights[row_of], minlength=x.n_cols) / n_total
+    is_concept = np.array([t.startswith("@") for t in vocab_terms], dtype=bool)
+
+    # Clusters whose messages mostly share one seed concept are one theme; then small ones go.
+    groups: dict[str, list[int]] = {}
+    for c in range(k):
+        members = labels == c
+        if not members.any():
             continue
-        terms = _label_terms(centroids[c], vocab_terms)
-        key = _merge_key(centroids[c], vocab_terms, concept_columns) or terms[0]
-        if key in clusters:  # same leading concept (or word): one theme
-            alias[int(c)] = clusters[key][0]
-            labels[labels == c] = alias[int(c)]
-            continue
-        clusters[key] = (int(c), terms)
-        alias[int(c)] = int(c)
+        share = _shares(x, row_of, weights, members)
+        concept = _dominant(share, is_concept)
+        groups.setdefault(vocab_terms[concept] if concept is not None else f"#{c}", []).append(c)
+    group_of = np.full(k, -1, dtype=np.int64)
+    kept: list[list[int]] = []
+    for clusters in groups.values():
+        size = float(weights[np.isin(labels, clusters)].sum())
+        if size >= max(3, MIN_SHARE * n_total):
+            group_of[clusters] = len(kept)
+            kept.append(clusters)
+    grouped = np.where(labels >= 0, group_of[np.maximum(labels, 0)], -1)
 
     prev_counts: Counter[int] = Counter()
     for c, n in _assign(previous, encoder, vocab_codes, idf, centroids).items():
-        if c in alias:
-            prev_counts[alias[c]] += n
+        if group_of[c] >= 0:
+            prev_counts[int(group_of[c])] += n
     themes: list[tuple[Theme, int]] = []
-    for c, terms in clusters.values():
-        members = np.flatnonzero(labels == c)
+    for g, clusters in enumerate(kept):
+        members = np.flatnonzero(grouped == g)
         count = int(weights[members].sum())
+        share = _shares(x, row_of, weights, grouped == g)
+        terms = _label_terms(share, share_all, vocab_terms, is_concept)
         words = tuple(_show(t, surface) for t in terms)
-        sims = similarity[members, c]
+        sims = similarity[members][:, clusters].max(axis=1)
         picks = _pick_examples(unique, members, sims, examples)
-        themes.append((Theme(" · ".join(words), words, count, prev_counts.get(c, 0), picks), c))
-    themes.sort(key=lambda tc: (-tc[0].count, tc[0].label))
-    position = {c: i for i, (_, c) in enumerate(themes)}
-    of_unique = {text: position.get(int(label), -1) for text, label in zip(unique, labels, strict=True)}
+        themes.append((Theme(" · ".join(words), words, count, prev_counts.get(g, 0), picks), g))
+    themes.sort(key=lambda tg: (-tg[0].count, tg[0].label))
+    position = {g: i for i, (_, g) in enumerate(themes)}
+    of_unique = {text: position.get(int(group), -1) for text, group in zip(unique, grouped, strict=True)}
     assignments = tuple(of_unique.get(t, -1) for t in texts)
     other = n_total - sum(t.count for t, _ in themes)
     return Themes(tuple(t for t, _ in themes), n_total, other, len(previous), assignments)
 
 
-def _merge_key(centroid: F32, vocab_terms: list[str], concept_columns: I64) -> str | None:
-    """The cluster's dominant seed concept, when one clearly leads (clusters sharing one merge)."""
-    if len(concept_columns) == 0:
+def _shares(x: _Matrix, row_of: I64, weights: F32, members: npt.NDArray[np.bool_]) -> F64:
+    """Weighted share of the ``members`` messages that contain each feature."""
+    inside = members[row_of]
+    total = float(weights[members].sum())
+    counts = np.bincount(x.indices[inside], weights=weights[row_of[inside]], minlength=x.n_cols)
+    return counts / max(total, 1e-12)
+
+
+def _dominant(share: F64, is_concept: npt.NDArray[np.bool_]) -> int | None:
+    """The seed concept most shared by a cluster's messages, if at least 40 % of them use it."""
+    if not is_concept.any():
         return None
-    weights = centroid[concept_columns]
-    top = int(np.argmax(weights))
-    second = float(np.partition(weights, -2)[-2]) if len(weights) > 1 else 0.0
-    if weights[top] >= 0.2 and weights[top] >= 2 * second:
-        return vocab_terms[int(concept_columns[top])]
-    return None
+    columns = np.flatnonzero(is_concept)
+    best = int(columns[np.argmax(share[columns])])
+    return best if share[best] >= 0.4 else None
 
 
-def _label_terms(centroid: F32, vocab_terms: list[str], n: int = 3) -> list[str]:
-    order = np.argsort(-centroid, kind="stable")
+def _label_terms(
+    share: F64, share_all: F64, vocab_terms: list[str], is_concept: npt.NDArray[np.bool_], n: int = 3
+) -> list[str]:
+    """Words most of the theme's messages use, and more than the other messages do:
+    share x log(share / share among all), concepts excluded, a bigram hiding its own words."""
+    score = np.where(is_concept, -np.inf, share * np.log((share + 1e-9) / (share_all + 1e-9)))
+    order = np.argsort(-score, kind="stable")
     chosen: list[str] = []
     covered: set[str] = set()
-    for j in order[: 6 * n]:
+    for j in order[: 8 * n]:
+        if not np.isfinite(score[j]) or score[j] <= 0:
+            break
         term = vocab_terms[int(j)]
-        if term.startswith("@"):
-            continue
         parts = term.split("_")
-        if any(p in covered for p in parts) or centroid[j] <= 0:
+        if any(p in covered for p in parts):
             continue
         chosen.append(term)
         covered.update(parts)
         if len(chosen) == n:
             break
-    return chosen or [next(t for j in order if not (t := vocab_terms[int(j)]).startswith("@"))]
+    return chosen or [vocab_terms[int(order[0])].lstrip("@")]
 
 
 def _show(term: str, surface: dict[str, str]) -> str:
