@@ -95,7 +95,7 @@ def quality(path: Path = LABELLED, *, concepts: bool = True) -> dict[str, object
 def held_out_mixed() -> float:
     """ARI on the held-out messages only, clustered together with the labelled set: do new
     messages land with the right theme?"""
-    gold_a, texts_a = load_labelled(LABELLED)
+    _, texts_a = load_labelled(LABELLED)
     gold_b, texts_b = load_labelled(HELD_OUT)
     found = themes.find_themes(texts_a + texts_b)
     predicted = list(found.assignments)[len(texts_a) :]
