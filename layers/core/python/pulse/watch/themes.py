@@ -17,8 +17,9 @@ Offline, deterministic and fast (numpy only; docs/alerts.md has the method and f
    share x log(share / share among all messages): words most of its messages use, and more
    than the others do; shown as people wrote them (the commonest surface form of each stem,
    accents kept), a bigram hiding its own words.
-5. **Change**: last month's messages are assigned to this month's themes (nearest centroid,
-   cosine >= 0.15), so each theme has a previous count.
+5. **Change**: last month's messages are assigned to this month's themes the way this
+   month's are (nearest centroid, cosine >= 0.15, else "other"), so each theme has a
+   previous count.
 """
 
 from __future__ import annotations
@@ -455,7 +456,9 @@ def find_themes(
     assert best is not None
     centroids = best[1]
     similarity = x.dot(centroids)
-    labels = np.where(has_features, np.argmax(similarity, axis=1), -1).astype(np.int64)
+    nearest = np.argmax(similarity, axis=1)
+    close = similarity[np.arange(len(nearest)), nearest] >= ASSIGN_MIN_SIMILARITY
+    labels = np.where(has_features & close, nearest, -1).astype(np.int64)
 
     surface = encoder.surface_forms()
     # Presence of each feature in each message, and its weighted share among all messages.
