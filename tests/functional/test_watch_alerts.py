@@ -374,3 +374,31 @@ def test_the_daily_fetch_mails_the_alert_once_with_ses(
     assert " email: " in watched["sent"][0]  # the SES message id
     again = app.lambda_handler(load_event("fetch.json"), Context())
     assert again["watch"][0]["sent"] == [] and len(again["watch"][0]["repeated"]) == 1
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def test_pulse_watch_catches_up_and_alerts_each_incident_once(tmp_path: Path) -> None:
+    from tests.functional.test_cli import run
+
+    fetched = run("fetch", "--brand", "maison-lumiere", "--since", "2026-09-01", "--out", str(tmp_path))
+    assert fetched.returncode == 0, fetched.stderr
+    first = run("watch", "--brand", "maison-lumiere", "--since", "2026-10-01", "--out", str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    runs = [json.loads(line) for line in first.stdout.splitlines()]
+    assert len(runs) >= 30 and all(r["brand"] == "maison-lumiere" for r in runs)
+    sent = [s.split(":")[0] for r in runs for s in r["sent"]]
+    october = [s for s in sent if " maison-lumiere-202610" in s]
+    assert october == [f"opened {october[0].split()[1]} email", f"resolved {october[0].split()[1]} email"]
+    assert len(sent) == len(set(sent))  # each (incident, kind) once
+    assert set(runs[-1]["pulse"]) >= {"all", "x", "instagram", "facebook", "linkedin"}
+    mails = _outbox(tmp_path)
+    assert len(mails) == len(sent)
+    assert all(m["X-Pulse-Brand"] == "maison-lumiere" for m in mails)
+
+    again = run("watch", "--brand", "maison-lumiere", "--since", "2026-10-01", "--out", str(tmp_path))
+    assert again.returncode == 0 and all(json.loads(line)["sent"] == [] for line in again.stdout.splitlines())
+    assert len(_outbox(tmp_path)) == len(sent)
+    calm = run("watch", "--brand", "brightbank", "--out", str(tmp_path))
+    assert calm.returncode == 0 and json.loads(calm.stdout)["sent"] == []
