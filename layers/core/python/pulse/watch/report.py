@@ -99,6 +99,7 @@ class WatchSections:
     other: str = ""  # "38 fit no theme"
     previous_month: str = ""
     summary: list[str] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)  # timeline day labels
 
 
 def _t(lang: str, text: str, **values: object) -> str:
@@ -181,7 +182,7 @@ def build_watch_sections(month: MonthWatch, period: Period, lang: str) -> WatchS
             _t(
                 lang,
                 "What people complained about most: %(themes)s.",
-                themes="; ".join(f"{t.label} ({n(t.count, lang)})" for t in top),
+                themes=(" ; " if lang == "fr" else "; ").join(f"{t.label} ({n(t.count, lang)})" for t in top),
             )
         )
     return WatchSections(
@@ -191,6 +192,7 @@ def build_watch_sections(month: MonthWatch, period: Period, lang: str) -> WatchS
         other=n(themes.other, lang),
         previous_month=n(themes.previous_total, lang),
         summary=summary,
+        ticks=timeline_ticks(period),
     )
 
 
