@@ -47,3 +47,34 @@ def test_french_brand_writes_mostly_french(demo_tables) -> None:  # type: ignore
     french = texts.str.contains("commande|merci|bonjour|toujours", case=False, regex=True).mean()
     english = demo_tables["brightbank"].messages["text"].str.contains("the|thanks|your", case=False).mean()
     assert french > 0.4 and english > 0.4
+
+
+def test_messages_vary_like_a_real_month(demo_tables) -> None:  # type: ignore[no-untyped-def]
+    for brand_id, tables in demo_tables.items():
+        inbound = tables.messages[~tables.messages["from_brand"]]
+        october = inbound[inbound["created_at"].dt.month == 10]
+        distinct = october["text"].nunique() / len(october)
+        assert distinct > 0.5, (brand_id, distinct)  # not a dozen sentences on repeat
+    texts = demo_tables["maison-lumiere"].messages["text"].str.lower()
+    assert texts.str.contains("livraison|colis").mean() > 0.1  # the brand's planted delivery theme
+    english = demo_tables["brightbank"].messages["text"].str.lower()
+    assert english.str.contains("app|log in|charged").mean() > 0.05  # the bank's app complaints
+
+
+def test_one_brand_has_a_planted_outage_the_calm_ones_none(demo_tables, brands) -> None:  # type: ignore[no-untyped-def]
+    def inbound_per_local_day(brand_id: str) -> pd.Series:
+        brand = brands.get(brand_id)
+        messages = demo_tables[brand_id].messages
+        inbound = messages[~messages["from_brand"]]
+        days = inbound["created_at"].dt.tz_convert(brand.tz).dt.date
+        counts: pd.Series = days.value_counts().sort_index()
+        return counts[(counts.index >= pd.Timestamp("2026-09-05").date())
+                      & (counts.index < pd.Timestamp("2026-11-01").date())]  # fmt: skip
+
+    outage = inbound_per_local_day("maison-lumiere")
+    storm = outage[[d.day in (13, 14, 15) for d in outage.index]]
+    calm = outage[[d.day not in (12, 13, 14, 15, 16) for d in outage.index]]
+    assert storm.min() > 3 * calm.median()
+    for brand_id in ("brightbank", "cafe-boreal", "northwind-outdoor"):
+        counts = inbound_per_local_day(brand_id)
+        assert counts.max() < 2.5 * counts.median(), brand_id
