@@ -12,7 +12,7 @@ Each is compared with its usual value at the same time of day over the previous
 28 days, with weekday seasonality and robust statistics (docs/alerts.md):
 
 * the 28 daily samples are grouped by weekday; each weekday's factor is the median of
-  its 4 samples over the median of all 28;
+  its 4 samples over the median of all 28 (1 with fewer than 3 known samples);
 * dividing each sample by its weekday's factor removes the weekly pattern; the level is
   the median of those, the spread 1.4826 x their median absolute deviation (MAD);
 * usual = level x the factor of the instant's weekday. Medians ignore a past incident
@@ -20,11 +20,12 @@ Each is compared with its usual value at the same time of day over the previous
 
 A reading is abnormal when it is at least the minimum volume (``min_negative``,
 ``min_backlog``; ``min_responses`` messages for the wait, and ``min_wait_minutes``),
-at least ``ratio`` x usual, and ``z`` spreads above usual (the spread is floored at the
-Poisson noise ``sqrt(max(usual, level))`` for counts and a quarter of usual for the wait, so a
-flat history does not make every blip a storm; waits are compared on a log scale). It is severe at ``severe_ratio`` x usual.
-Consecutive abnormal instants (calm gaps shorter than ``resolve_after_hours``) form one
-incident.
+at least ``ratio`` x usual, and ``z`` spreads above usual. The spread is floored at the
+Poisson noise ``sqrt(max(usual, level))`` for counts; waits are compared on a log scale,
+the spread floored at 0.25 and at the noise of a median of few waits, so a flat history
+does not make every blip a storm. It is severe at ``severe_ratio`` x usual.
+Consecutive instants where the whole brand is abnormal (calm gaps shorter than
+``resolve_after_hours``) form one incident; platforms' pulses say where it happens.
 """
 
 from __future__ import annotations
