@@ -7,7 +7,8 @@ import pandas as pd
 from pulse.period import Month
 from pulse.render.html import environment
 from pulse.watch.detect import Incident
-from pulse.watch.report import MonthWatch, build_watch_sections, complaint_texts
+from pulse.watch.month import MonthWatch, complaint_texts
+from pulse.watch.report import build_watch_sections
 from pulse.watch.themes import Theme, Themes
 
 EVIL = "<script>alert('x')</script> colis & co"

@@ -1,8 +1,8 @@
 """The report's two sections from between reports: "Incidents" and "What people complained about".
 
-:func:`month_watch` computes the numbers (pure: the month's tables in, incidents and themes
-out); :func:`build_watch_sections` arranges them for the page, already formatted in the
-report's language, with the sentences the executive summary borrows.
+:func:`pulse.watch.month.month_watch` computes the numbers; :func:`build_watch_sections`
+arranges them for the page, already formatted in the report's language, with the sentences
+the executive summary borrows.
 """
 
 from __future__ import annotations
@@ -12,53 +12,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from babel.dates import format_date
 
-from pulse.config import Brand
 from pulse.period import Period
 from pulse.render import formatters as fmt
 from pulse.render.i18n import gettext, locale_of
-from pulse.tables import Tables
 from pulse.watch.alerts import PLATFORM_NAMES
-from pulse.watch.detect import Incident, watch
-from pulse.watch.themes import Themes, find_themes
-
-
-@dataclass(frozen=True)
-class MonthWatch:
-    """The month's incidents (those that began in it, or were still going when it began) and
-    complaint themes of its negative messages (with the previous month's counts)."""
-
-    incidents: list[Incident]
-    themes: Themes
-
-
-def complaint_texts(messages: pd.DataFrame, period: Period) -> list[str]:
-    """Texts of the period's inbound messages labelled negative, answered or not.
-
-    Unanswered questions and thanks are left out: they are no complaint (the report's
-    "Community care" section lists the unanswered messages).
-    """
-    inbound = messages[
-        ~messages["from_brand"].fillna(False)
-        & (messages["created_at"] >= period.start)
-        & (messages["created_at"] < period.end)
-    ]
-    chosen = inbound["sentiment"].astype("string").fillna("") == "negative"
-    texts: list[str] = inbound.loc[chosen, "text"].astype("string").dropna().tolist()
-    return texts
-
-
-def month_watch(brand: Brand, tables: Tables, period: Period) -> MonthWatch:
-    """Incidents over the month (hourly, against the 28 days before each hour) and its themes.
-
-    ``tables`` should hold the messages of the month before too (the baseline, and the
-    themes' change); the lake's :meth:`~pulse.lake.Lake.read_for_report` does.
-    """
-    result = watch(brand.id, tables.messages, period.start, period.end, brand.alerts)
-    themes = find_themes(
-        complaint_texts(tables.messages, period), complaint_texts(tables.messages, period.previous())
-    )
-    return MonthWatch(result.incidents, themes)
-
+from pulse.watch.month import MonthWatch
 
 # ---------------------------------------------------------------------------
 # View
@@ -202,13 +160,4 @@ def timeline_ticks(period: Period) -> list[tuple[float, str]]:
     return [(round(100 * i / len(days), 2), str(d.day)) for i, d in enumerate(days) if i % 7 == 0]
 
 
-__all__ = [
-    "IncidentRow",
-    "MonthWatch",
-    "ThemeRow",
-    "WatchSections",
-    "build_watch_sections",
-    "complaint_texts",
-    "month_watch",
-    "timeline_ticks",
-]
+__all__ = ["IncidentRow", "ThemeRow", "WatchSections", "build_watch_sections", "timeline_ticks"]
