@@ -208,3 +208,43 @@ def test_the_demo_month_has_one_incident_for_the_planted_brand_only(demo_tables)
     outage = found["maison-lumiere"][0]
     local = outage.began_at.tz_convert("Europe/Paris")
     assert local.day == 13 and local.month == 10  # the planted carrier outage, 13-15 October
+
+
+# ---------------------------------------------------------------- against a slow reference
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pulse.watch.detect import DAY_US, HOUR_US, _backlog, _wait_medians, _window_counts  # noqa: E402
+
+_times = st.lists(st.integers(0, 10 * DAY_US), min_size=0, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    created=_times,
+    delays=st.lists(st.one_of(st.none(), st.integers(1, 3 * DAY_US)), min_size=60, max_size=60),
+)
+def test_hourly_series_match_a_slow_loop(created: list[int], delays: list[int | None]) -> None:
+    created_sorted = np.array(sorted(created), dtype=np.int64)
+    reply = np.array(
+        [
+            c + d if d is not None else np.iinfo(np.int64).max
+            for c, d in zip(created_sorted, delays, strict=False)
+        ],
+        dtype=np.int64,
+    )
+    grid = np.arange(0, 11 * DAY_US, 5 * HOUR_US, dtype=np.int64)
+    counts = _window_counts(created_sorted, grid, DAY_US)
+    backlog = _backlog(created_sorted, reply, grid)
+    medians, volume = _wait_medians(created_sorted, reply, grid)
+    for i, t in enumerate(grid):
+        window = [k for k, c in enumerate(created_sorted) if t - DAY_US <= c < t]
+        assert counts[i] == len(window) == volume[i]
+        waiting = [k for k, c in enumerate(created_sorted) if t - 48 * HOUR_US < c < t and reply[k] > t]
+        assert backlog[i] == len(waiting)
+        if window:
+            waits = [(min(int(reply[k]), int(t)) - int(created_sorted[k])) / 60_000_000 for k in window]
+            assert medians[i] == pytest.approx(float(np.median(waits)))
+        else:
+            assert np.isnan(medians[i])

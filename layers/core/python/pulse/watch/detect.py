@@ -372,7 +372,7 @@ def _pulses(
     out = []
     for k, i in enumerate(positions):
         t = int(grid[i])
-        lo = np.searchsorted(created, t - BACKLOG_HOURS * HOUR_US, "left")
+        lo = np.searchsorted(created, t - BACKLOG_HOURS * HOUR_US, "right")
         hi = np.searchsorted(created, t, "left")
         waiting = np.flatnonzero(reply[lo:hi] > t)
         oldest = float((t - created[lo + waiting[0]]) / 60_000_000) if len(waiting) else None
