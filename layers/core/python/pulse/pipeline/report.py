@@ -18,6 +18,7 @@ from pulse.render.html import render_html
 from pulse.render.renderer import RenderedReport, Renderer
 from pulse.render.viewmodel import ReportView, build_report_view
 from pulse.tables import Tables
+from pulse.watch.month import MonthWatch, month_watch
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Report:
     view: ReportView
     html: str
     rendered: RenderedReport
+    #: The month's incidents and complaint themes (in kpis.json under "watch").
+    watch: MonthWatch | None = None
 
     @property
     def kpis(self) -> KpiSet:
@@ -42,6 +45,8 @@ class Report:
             "generated_at": now.astimezone(UTC).isoformat(),
             **self.kpis.to_dict(),
         }
+        if self.watch is not None:
+            kpis["watch"] = self.watch.to_dict()
         return {
             "report.html": self.html.encode("utf-8"),
             "report.pdf": self.rendered.pdf,
@@ -71,10 +76,11 @@ def build_report(
         )
     base = services.settings.public_base_url
     links = archive.report_links(base, brand.id, month) if base else {}
-    view = build_report_view(brand, data, now, links)
+    watch = month_watch(brand, tables, period)
+    view = build_report_view(brand, data, now, links, watch)
     html = render_html(view)
     rendered = renderer.render(html, footer=f"{view.brand_name} · {view.month_label}")
-    return Report(brand, month, data, view, html, rendered)
+    return Report(brand, month, data, view, html, rendered, watch)
 
 
 def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:

@@ -30,6 +30,8 @@ from pulse.render import charts
 from pulse.render import formatters as fmt
 from pulse.render.i18n import gettext, locale_of
 from pulse.render.summary import BestPost, summary_sentences
+from pulse.watch.month import MonthWatch
+from pulse.watch.report import WatchSections, build_watch_sections
 
 Direction = Literal["up", "down", "flat", "none"]
 Tone = Literal["good", "bad", "neutral"]
@@ -136,6 +138,8 @@ class ReportView:
     follow_up_more: int = 0
     unanswered_count: int = 0
     has_sentiment: bool = False
+    #: "Incidents" and "What people complained about" (pulse/watch/report.py); None: not computed.
+    watch: WatchSections | None = None
 
     def t(self, message: str) -> str:
         return gettext(self.lang, message)
@@ -376,8 +380,13 @@ def build_report_view(
     data: ReportData,
     generated_at: datetime,
     links: dict[str, str] | None = None,
+    watch: MonthWatch | None = None,
 ) -> ReportView:
-    """Everything the HTML, the PDF and the email show for one brand-month."""
+    """Everything the HTML, the PDF and the email show for one brand-month.
+
+    ``watch`` (the month's incidents and complaint themes) adds their two sections, and their
+    sentences to the summary.
+    """
     lang = brand.language
     period = data.period
     ctx = _Context(
@@ -391,6 +400,7 @@ def build_report_view(
     )
     top = top_post_rows(ctx)
     follow_up = follow_up_rows(ctx, generated_at)
+    sections = build_watch_sections(watch, period, lang) if watch is not None else None
     return ReportView(
         brand_id=brand.id,
         brand_name=fmt.clip(brand.name, fmt.BRAND_CHARS),
@@ -402,9 +412,12 @@ def build_report_view(
         primary_color=brand.colors.primary,
         accent_color=brand.colors.accent,
         logo=logo_source(brand.logo),
-        summary=summary_sentences(
-            data.kpis, data.previous, lang, _sentence_month(period, lang), best_post(data, top)
-        ),
+        summary=[
+            *summary_sentences(
+                data.kpis, data.previous, lang, _sentence_month(period, lang), best_post(data, top)
+            ),
+            *(sections.summary if sections else []),
+        ],
         cards=_cards(
             data.kpis,
             data.previous,
@@ -425,6 +438,7 @@ def build_report_view(
         follow_up_more=max(data.unanswered_count - len(follow_up), 0),
         unanswered_count=data.unanswered_count,
         has_sentiment=has_sentiment(data),
+        watch=sections,
     )
 
 

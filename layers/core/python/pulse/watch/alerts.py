@@ -27,15 +27,11 @@ from pulse.config import AlertWebhook, Brand, QuietHours
 from pulse.delivery.senders import MailSender
 from pulse.exceptions import DeliveryError
 from pulse.render import formatters as fmt
+from pulse.render.charts import PLATFORM_NAMES
 from pulse.render.i18n import gettext, locale_of
 from pulse.watch.detect import Incident, Pulse
 
 AlertKind = Literal["opened", "resolved"]
-
-PLATFORM_NAMES = {
-    "x": "X", "facebook": "Facebook", "instagram": "Instagram", "linkedin": "LinkedIn",
-    "youtube": "YouTube", "mastodon": "Mastodon", "bluesky": "Bluesky", "tiktok": "TikTok",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -20,6 +21,34 @@ class MonthWatch:
 
     incidents: list[Incident]
     themes: Themes
+
+    def to_dict(self) -> dict[str, Any]:
+        """For kpis.json: instants in UTC (ISO 8601), counts, theme labels and examples."""
+
+        def when(moment: pd.Timestamp | None) -> str | None:
+            return None if moment is None else moment.isoformat()
+
+        return {
+            "incidents": [
+                {
+                    "id": i.id,
+                    "began_at": when(i.began_at),
+                    "detected_at": when(i.detected_at),
+                    "resolved_at": when(i.resolved_at),
+                    "severe": i.severe,
+                    "metrics": list(i.metrics),
+                    "peak_at": when(i.peak_at),
+                    "peak_negative": i.peak_negative,
+                    "usual_negative": round(i.usual_negative, 2),
+                    "peak_backlog": i.peak_backlog,
+                    "negative_messages": i.negative_messages,
+                    "unanswered_messages": i.unanswered_messages,
+                    "platforms": dict(i.platforms),
+                }
+                for i in self.incidents
+            ],
+            "themes": self.themes.to_dict(),
+        }
 
 
 def complaint_texts(messages: pd.DataFrame, period: Period) -> list[str]:

@@ -14,8 +14,8 @@ from babel.dates import format_date
 
 from pulse.period import Period
 from pulse.render import formatters as fmt
+from pulse.render.charts import PLATFORM_NAMES
 from pulse.render.i18n import gettext, locale_of
-from pulse.watch.alerts import PLATFORM_NAMES
 from pulse.watch.month import MonthWatch
 
 # ---------------------------------------------------------------------------

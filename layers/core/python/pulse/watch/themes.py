@@ -551,12 +551,29 @@ def _show(term: str, surface: dict[str, str]) -> str:
 
 
 def _pick_examples(texts: list[str], members: I64, sims: F32, n: int) -> tuple[str, ...]:
-    """The ``n`` messages closest to the theme's centre, readable length first."""
+    """``n`` messages close to the theme's centre, of readable length, and not near-copies of
+    each other (at most half their words shared)."""
     order = sorted(
         range(len(members)),
         key=lambda i: (not 25 <= len(texts[members[i]]) <= 160, -float(sims[i]), texts[members[i]]),
     )
-    return tuple(texts[members[i]] for i in order[:n])
+    picked: list[str] = []
+    seen: list[set[str]] = []
+    for i in order:
+        text = texts[members[i]]
+        words = {s for s, _ in tokens(text)}
+        if any(len(words & other) > 0.5 * max(1, min(len(words), len(other))) for other in seen):
+            continue
+        picked.append(text)
+        seen.append(words)
+        if len(picked) == n:
+            break
+    for i in order:  # too few distinct ones: near-copies will do
+        if len(picked) == n:
+            break
+        if texts[members[i]] not in picked:
+            picked.append(texts[members[i]])
+    return tuple(picked)
 
 
 def _assign(
