@@ -113,3 +113,36 @@ def test_complaints_are_the_months_negative_inbound_messages() -> None:
     assert complaint_texts(frame, Month(2026, 10).period("UTC")) == ["colis perdu"]
     # 22:30 UTC on 30 September is already October in Paris.
     assert complaint_texts(frame, Month(2026, 10).period("Europe/Paris")) == ["colis perdu", "septembre"]
+
+
+def test_the_demo_reports_show_the_sections_and_the_summary_mentions_them(demo_tables, brands) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from pulse.kpis import build_report_data
+    from pulse.pipeline import score_sentiment
+    from pulse.render.html import render_html
+    from pulse.render.viewmodel import build_report_view
+    from pulse.settings import Settings
+    from pulse.tables import Tables
+    from pulse.watch.month import month_watch
+
+    pages = {}
+    for brand_id in ("maison-lumiere", "brightbank"):
+        brand = brands.get(brand_id)
+        demo = demo_tables[brand_id]  # shared by the session: not modified
+        tables = Tables(demo.posts, score_sentiment(demo.messages, Settings()), demo.followers)
+        period = Month(2026, 10).period(brand.tz)
+        data = build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+        view = build_report_view(
+            brand, data, datetime(2026, 11, 2, tzinfo=UTC), {}, month_watch(brand, tables, period)
+        )
+        pages[brand_id] = (view, render_html(view))
+    view, html = pages["maison-lumiere"]
+    assert view.watch is not None and len(view.watch.incidents) == 1
+    assert any(s.startswith("Incidents ce mois-ci : 1") for s in view.summary)
+    assert any(s.startswith("Principaux sujets de mécontentement") for s in view.summary)
+    assert "Sujets de mécontentement" in html and 'class="timeline"' in html
+    view, html = pages["brightbank"]
+    assert view.watch is not None and view.watch.incidents == [] and view.watch.themes
+    assert "No incident this month" in html and "What people complained about" in html
+    assert not any(s.startswith("Incidents this month") for s in view.summary)
