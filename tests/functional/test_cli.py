@@ -59,12 +59,18 @@ def test_demo_produces_every_report_and_mail(tmp_path: Path) -> None:
             assert str(folder / name) in result.stdout, "demo prints where the reports are"
         assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
         assert json.loads((folder / "kpis.json").read_text())["brand"] == brand
-    mails = sorted((tmp_path / "out" / "outbox").glob("*.eml"))
+    outbox = tmp_path / "out" / "outbox"
+    mails = sorted(outbox.glob("*-2026-10-*.eml"))
     assert len(mails) == len(brands)
     for path in mails:
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         assert any(p.get_content_type() == "application/pdf" for p in msg.iter_attachments())
         assert str(path) in result.stdout
+    # The month's incident watch, replayed: the brand with the planted outage is alerted, once
+    # when it opens and once when it is resolved; the calm brands are not.
+    alerts = sorted(p.name.rsplit("-", 1)[0] for p in outbox.glob("*-incident-*.eml"))
+    assert alerts == ["maison-lumiere-incident-opened", "maison-lumiere-incident-resolved"]
+    assert "maison-lumiere alert opened maison-lumiere-202610" in result.stdout
 
 
 @requires_browser
