@@ -153,12 +153,27 @@ def snowflake(at: datetime, n: int = 0) -> str:
 
 
 class FakeX(FakeApi):
-    """``/2/users/by/username``, ``/2/users/:id/tweets|mentions``, ``/2/tweets``."""
+    """``/2/users/by/username``, ``/2/users/:id/tweets|mentions``, ``/2/tweets``, ``/2/tweets/search/*``.
 
-    def __init__(self, token: str = "x-secret-token-123", page_size: int = 3, app_only: bool = False) -> None:
+    As documented (https://docs.x.com/x-api/posts/timelines/integrate, "Post metrics", "Edge cases"):
+    ``non_public_metrics`` are served for the authenticated user's own posts of the last 30 days
+    only; other people's posts get a partial "Field Authorization Error" (problem type
+    ``not-authorized-for-field``, https://docs.x.com/x-api/fundamentals/response-codes-and-errors)
+    and no such field; older own posts are left out of the page, which keeps its ``next_token``
+    (``result_count: 0``). Recent search covers 7 days
+    (https://docs.x.com/x-api/posts/search/introduction); ``full_archive=False`` answers
+    ``search/all`` with the 403 "client-forbidden" problem of an access level without it.
+    """
+
+    def __init__(self, token: str = "x-secret-token-123", page_size: int = 3, app_only: bool = False,
+                 full_archive: bool = True) -> None:  # fmt: skip
         super().__init__(token=token)
         self.page_size = page_size
         self.app_only = app_only
+        self.full_archive = full_archive
+        self.now = NOW
+        #: Replies to the brand's posts that do not @mention it: only a conversation search finds them.
+        self.replies: list[dict[str, Any]] = []
         self.user = {"id": "1500000000000000001", "name": "Maison Lumière", "username": "maisonlumiere",
                      "public_metrics": {"followers_count": 18234, "following_count": 210, "tweet_count": 5400,
                                         "listed_count": 31, "like_count": 900}}  # fmt: skip
@@ -182,6 +197,7 @@ class FakeX(FakeApi):
         self.route(r"/2/users/(\d+)/tweets", lambda r, uid: self.timeline(r, self.tweets))
         self.route(r"/2/users/(\d+)/mentions", lambda r, uid: self.timeline(r, self.mentions))
         self.route(r"/2/tweets", self.lookup)
+        self.route(r"/2/tweets/search/(recent|all)", self.search)
 
     def _next_id(self, at: datetime) -> str:
         return snowflake(at, len(self.tweets) + len(self.mentions))
@@ -214,6 +230,18 @@ class FakeX(FakeApi):
         self.mentions.append(tweet)
         return tweet
 
+    def add_reply(self, at: datetime, author: str, text: str, reply_to: dict[str, Any]) -> dict[str, Any]:
+        """A reply in the conversation of ``reply_to`` without an @mention of the brand."""
+        tid = snowflake(at, len(self.tweets) + len(self.mentions) + len(self.replies))
+        tweet: dict[str, Any] = {"id": tid, "text": text, "created_at": iso(at), "author_id": author,
+                                 "conversation_id": reply_to["conversation_id"], "edit_history_tweet_ids": [tid],
+                                 "referenced_tweets": [{"type": "replied_to", "id": reply_to["id"]}]}  # fmt: skip
+        self.replies.append(tweet)
+        for own in self.tweets:
+            if own["id"] == reply_to["id"]:
+                own["public_metrics"]["reply_count"] += 1
+        return tweet
+
     def by_username(self, request: Request, username: str) -> Answer:
         if username != self.user["username"]:
             return json_answer({"errors": [{"title": "Not Found Error", "value": username}]})
@@ -225,6 +253,24 @@ class FakeX(FakeApi):
             if name in fields.split(",") and name in tweet:
                 out[name] = tweet[name]
         return out
+
+    def _private_refused(self, tweet: dict[str, Any]) -> dict[str, Any]:
+        return {"value": tweet["id"], "detail": "Sorry, you are not authorized to access 'non_public_metrics' on a Tweet.",
+                "title": "Field Authorization Error", "resource_type": "tweet", "parameter": "tweet.fields",
+                "field": "non_public_metrics", "resource_id": tweet["id"], "section": "data",
+                "type": "https://api.twitter.com/2/problems/not-authorized-for-field"}  # fmt: skip
+
+    def _visible(
+        self, page: list[dict[str, Any]], fields: str
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The page as served: others' tweets lose private metrics (partial errors), own tweets
+        older than 30 days vanish when private metrics are asked for."""
+        if "non_public_metrics" not in fields.split(","):
+            return page, []
+        cutoff = iso(self.now - timedelta(days=30))
+        kept = [t for t in page if t["author_id"] != self.user["id"] or t["created_at"] >= cutoff]
+        errors = [self._private_refused(t) for t in kept if t["author_id"] != self.user["id"]]
+        return kept, errors
 
     def _forbidden(self, request: Request) -> Answer | None:
         if self.app_only and "non_public_metrics" in (request.arg("tweet.fields") or ""):
@@ -240,13 +286,16 @@ class FakeX(FakeApi):
             items = [t for t in items if int(t["id"]) > int(since)]
         if start := request.arg("start_time"):
             items = [t for t in items if t["created_at"] >= start.replace("Z", ".000Z")]
+        if end := request.arg("end_time"):
+            items = [t for t in items if t["created_at"] < end.replace("Z", ".000Z")]
         if request.arg("exclude") == "retweets":
             items = [
                 t for t in items if not any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))
             ]
         offset = int((request.arg("pagination_token") or "p0")[1:])
         size = min(int(request.arg("max_results") or 10), self.page_size)
-        page = items[offset : offset + size]
+        fields = request.arg("tweet.fields") or ""
+        page, errors = self._visible(items[offset : offset + size], fields)
         meta: dict[str, Any] = {"result_count": len(page)}
         if page:
             meta.update(newest_id=page[0]["id"], oldest_id=page[-1]["id"])
@@ -254,10 +303,47 @@ class FakeX(FakeApi):
             meta["next_token"] = f"p{offset + size}"
         doc: dict[str, Any] = {"meta": meta}
         if page:
-            doc["data"] = [self._shape(t, request.arg("tweet.fields") or "") for t in page]
+            doc["data"] = [self._shape(t, fields) for t in page]
+            if errors:
+                doc["errors"] = errors
+                for tweet in doc["data"]:
+                    tweet.pop("non_public_metrics", None)
             if request.arg("expansions") == "author_id":
                 ids = {t["author_id"] for t in page}
                 doc["includes"] = {"users": [u for u in [*self.fans, self.user] if u["id"] in ids]}
+        return json_answer(doc)
+
+    def search(self, request: Request, kind: str) -> Answer:
+        if kind == "all" and not self.full_archive:
+            return json_answer({"client_id": "123", "required_enrollment": "Appropriate Level of API Access",
+                                "registration_url": "https://developer.x.com/en/portal/product",
+                                "title": "Client Forbidden", "reason": "client-not-enrolled", "status": 403,
+                                "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project.",
+                                "type": "https://api.twitter.com/2/problems/client-forbidden"}, 403)  # fmt: skip
+        if "non_public_metrics" in (request.arg("tweet.fields") or ""):
+            return json_answer({"title": "Invalid Request", "status": 400, "detail": "non_public_metrics on search",
+                                "type": "https://api.twitter.com/2/problems/invalid-request"}, 400)  # fmt: skip
+        wanted = set(re.findall(r"conversation_id:(\d+)", request.arg("query") or ""))
+        start = (request.arg("start_time") or "").replace("Z", ".000Z")
+        if kind == "recent" and start < iso(self.now - timedelta(days=7)):
+            return json_answer({"errors": [{"parameters": {"start_time": [request.arg("start_time")]},
+                                            "message": "Invalid 'start_time':'...'. 'start_time' must be on or after ..."}],
+                                "title": "Invalid Request", "detail": "One or more parameters to your request was invalid.",
+                                "type": "https://api.twitter.com/2/problems/invalid-request"}, 400)  # fmt: skip
+        items = sorted((t for t in [*self.tweets, *self.mentions, *self.replies]
+                        if t["conversation_id"] in wanted and t["created_at"] >= start),
+                       key=lambda t: int(t["id"]), reverse=True)  # fmt: skip
+        offset = int((request.arg("next_token") or "s0")[1:])
+        size = min(int(request.arg("max_results") or 10), self.page_size)
+        page = items[offset : offset + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if offset + size < len(items):
+            meta["next_token"] = f"s{offset + size}"
+        doc: dict[str, Any] = {"meta": meta}
+        if page:
+            doc["data"] = [self._shape(t, request.arg("tweet.fields") or "") for t in page]
+            ids = {t["author_id"] for t in page}
+            doc["includes"] = {"users": [u for u in [*self.fans, self.user] if u["id"] in ids]}
         return json_answer(doc)
 
     def lookup(self, request: Request) -> Answer:

@@ -139,7 +139,9 @@ def test_malformed_page_goes_to_quarantine_and_the_rest_is_kept(store: LocalStor
     assert "not valid JSON" in bad["error"] and "/mentions" in bad["url"] and bad["fetched_at"]
     assert bad["raw_key"].startswith("raw/maison-lumiere/x/")
     assert len(tables.posts) == 7  # the posts are kept
-    assert len(tables.messages) == 1  # the brand's own reply (from its timeline)
+    # the brand's own reply (from its timeline) and the complaint, a reply in the conversation of
+    # a post, which the conversation search finds; the mention outside any conversation is lost
+    assert set(tables.messages["message_id"]) == {api.tweets[7]["id"], api.mentions[0]["id"]}
     src.commit()
     assert "since_id" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere").get("mentions", {})
 
@@ -168,7 +170,7 @@ def test_renamed_metric_leaves_field_unknown_and_warns(store: LocalStore) -> Non
     )
     assert "non_public_metrics not allowed" in warnings
     src.commit()
-    assert src.checkpoints.load(BRAND.id, "x", "maisonlumiere")["non_public"] is False
+    assert "non_public" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere")  # found out per run
 
 
 def test_time_budget_stops_cleanly_and_the_next_run_resumes(store: LocalStore, api: FakeX) -> None:
@@ -214,3 +216,89 @@ def test_missing_token_is_reported_without_fetching(store: LocalStore, api: Fake
     tables = src.fetch(BRAND, START, NOW)
     assert tables.posts.empty and not api.requests
     assert "no token for x account 'maisonlumiere'" in src.last_report.errors[0]
+
+
+# ---------------------------------------------------------------- what the real API does (issue #12)
+
+
+def test_private_metrics_refused_on_mentions_never_cost_the_brands_own_clicks(
+    store: LocalStore, api: FakeX
+) -> None:
+    """Mentions are other people's tweets: asking their ``non_public_metrics`` gets a partial
+    error. It must not switch private metrics off for the brand's own posts, on this run or later."""
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    src.commit()
+    assert all(
+        "non_public_metrics" not in (r.arg("tweet.fields") or "") for r in api.paths(r"/2/users/\d+/mentions")
+    )
+    assert tables.posts["clicks"].eq(7).all()
+    assert not src.last_report.schema_warnings
+
+    later = source(store, api, now=NOW + timedelta(hours=2))
+    tables = later.fetch(BRAND, NOW, NOW + timedelta(hours=2))
+    assert len(tables.posts) == 7 and tables.posts["clicks"].eq(7).all()  # re-fetched with private metrics
+
+
+def test_a_refusal_remembered_by_an_old_checkpoint_is_forgotten(store: LocalStore, api: FakeX) -> None:
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    src.commit()
+    state = src.checkpoints.load(BRAND.id, "x", "maisonlumiere")
+    src.checkpoints.save(BRAND.id, "x", "maisonlumiere", {**state, "non_public": False})  # as written before
+    later = source(store, api, now=NOW + timedelta(hours=2))
+    tables = later.fetch(BRAND, NOW, NOW + timedelta(hours=2))
+    assert tables.posts["clicks"].eq(7).all()
+
+
+def test_backfill_older_than_30_days_reads_those_posts_with_public_metrics(
+    store: LocalStore, api: FakeX
+) -> None:
+    """With private metrics the API serves empty pages (with a next_token) for posts older than
+    30 days: the older part of the window is read without them."""
+    old = [
+        api.add_tweet(NOW - timedelta(days=d), f"Archive {d}", likes=5, impressions=700)
+        for d in (40, 45, 50, 55)
+    ]
+    src = source(store, api)
+    tables = src.fetch(BRAND, NOW - timedelta(days=60), NOW)
+    posts = tables.posts.set_index("post_id")
+    assert len(posts) == 11
+    for tweet in old:
+        row = posts.loc[tweet["id"]]
+        assert row["impressions"] == 700 and row["likes"] == 5 and row["clicks"] == 0  # clicks unknown
+    assert posts.loc[api.tweets[6]["id"], "clicks"] == 7  # recent posts keep their private metrics
+    older = [r for r in api.paths(r"/2/users/\d+/tweets") if r.arg("end_time")]
+    assert older and all("non_public_metrics" not in (r.arg("tweet.fields") or "") for r in older)
+    assert src.last_report.ok, src.last_report.lines()
+
+
+def test_replies_without_a_mention_are_found_by_conversation_search(store: LocalStore, api: FakeX) -> None:
+    post = api.tweets[5]
+    quiet = api.add_reply(NOW - timedelta(hours=3), "901", "Trop beau, où l'acheter ?", post)
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    messages = tables.messages.set_index("message_id")
+    assert messages.loc[quiet["id"], "in_reply_to"] == post["id"]
+    assert messages.loc[quiet["id"], "author"] == "tom_h" and not messages.loc[quiet["id"], "from_brand"]
+    assert set(api.tweets[i]["id"] for i in range(7)).isdisjoint(messages.index)  # the posts stay posts
+    searches = api.paths(r"/2/tweets/search/recent")
+    assert searches and all("conversation_id:" in (r.arg("query") or "") for r in searches)
+    assert all("non_public_metrics" not in (r.arg("tweet.fields") or "") for r in searches)
+
+
+def test_backfill_searches_older_conversations_in_the_full_archive(store: LocalStore) -> None:
+    with FakeX(token=TOKEN) as api:
+        post = api.add_tweet(NOW - timedelta(days=20), "Collection d'automne", likes=3)
+        quiet = api.add_reply(NOW - timedelta(days=19), "900", "Dispo en 38 ?", post)
+        src = source(store, api)
+        tables = src.fetch(BRAND, NOW - timedelta(days=30), NOW)
+        assert quiet["id"] in set(tables.messages["message_id"])
+        assert api.paths(r"/2/tweets/search/all")
+    with FakeX(token=TOKEN, full_archive=False) as api:
+        post = api.add_tweet(NOW - timedelta(days=20), "Collection d'automne", likes=3)
+        api.add_reply(NOW - timedelta(days=19), "900", "Dispo en 38 ?", post)
+        src = source(LocalStore(Path(store.location) / "second"), api)
+        tables = src.fetch(BRAND, NOW - timedelta(days=30), NOW)
+        assert len(tables.posts) == 8 and src.last_report.ok
+        assert any("full-archive search refused" in w for w in src.last_report.schema_warnings)

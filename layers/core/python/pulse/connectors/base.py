@@ -178,6 +178,9 @@ def html_to_text(value: str | None) -> str | None:
 UNREADABLE = (KeyError, TypeError, ValueError, AttributeError, DataError)
 
 POST_METRICS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks")
+#: Comment threads are followed this long after their post (a deeper sweep, once a week).
+SWEEP_DAYS = timedelta(days=35)
+SWEEP_EVERY = timedelta(days=7)
 
 
 class AccountRun:
@@ -313,18 +316,37 @@ class AccountRun:
             return None
         return count(container[name])
 
-    def recent_threads(self) -> dict[str, str]:
-        """The followed comment threads (post id -> its time) still inside the re-fetch window.
+    def follow_thread(self, post_id: str, created_at: str) -> None:
+        """Follow the comment thread of a post (its replies are fetched while it is recent enough)."""
+        self.state.setdefault("threads", {})[str(post_id)] = created_at
 
-        Older ones are dropped from the checkpoint; the rest are returned in id order.
+    @property
+    def first_run(self) -> bool:
+        """No complete run of this account yet (or a backfill): conversations are read from ``start``."""
+        return self.backfill or "synced_from" not in self.state
+
+    def recent_threads(self) -> dict[str, str]:
+        """The comment threads to walk this run (post id -> its time), in id order.
+
+        Those of the re-fetch window; on an account's first run or a backfill,
+        those of every post since ``start`` (so the first reports have their
+        conversations); once every ``SWEEP_EVERY`` days, those of the last
+        ``SWEEP_DAYS`` days, for replies that arrive late on older posts. The
+        checkpoint keeps the threads of the last ``SWEEP_DAYS`` days.
         """
-        threads = {
-            i: at
-            for i, at in self.state.get("threads", {}).items()
-            if datetime.fromisoformat(at) >= self.refetch_since
-        }
-        self.state["threads"] = threads
-        return dict(sorted(threads.items()))
+        threads = {i: datetime.fromisoformat(at) for i, at in self.state.get("threads", {}).items()}
+        keep_from = min(self.now - SWEEP_DAYS, self.refetch_since)
+        swept = self.state.get("swept_at")
+        if self.first_run:
+            bound = min(self.start, self.refetch_since)
+        elif not swept or datetime.fromisoformat(swept) <= self.now - SWEEP_EVERY:
+            bound = keep_from
+        else:
+            bound = self.refetch_since
+        if bound <= keep_from:
+            self.state["swept_at"] = self.now.isoformat()
+        self.state["threads"] = {i: at.isoformat() for i, at in threads.items() if at >= keep_from}
+        return {i: at.isoformat() for i, at in sorted(threads.items()) if at >= bound}
 
     def post(
         self, post_id: str, created_at: Any, text: str | None, *, new: bool, **metrics: int | None

@@ -135,7 +135,7 @@ class BlueskyConnector(Connector):
             shares=None if reposts is None else reposts + int(quotes or 0),
         )  # fmt: skip
         if (row["comments"] or 0) > 0:
-            run.state.setdefault("threads", {})[row["post_id"]] = row["created_at"]
+            run.follow_thread(row["post_id"], row["created_at"])
         return row
 
     def threads(self) -> None:

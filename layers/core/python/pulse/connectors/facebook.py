@@ -64,10 +64,9 @@ class FacebookConnector(GraphConnector):
             run.warn(f"post insights refused ({exc.body[:120]}): views and unique viewers left empty")
             ingest(POST_FIELDS)
         finally:
-            threads = run.state.setdefault("threads", {})
             for post_id, row in run.posts.items():
                 if (row["comments"] or 0) > 0:
-                    threads[post_id] = row["created_at"]
+                    run.follow_thread(post_id, row["created_at"])
 
     def _post(self, node: dict[str, Any], new: bool) -> Row:
         run = self.run

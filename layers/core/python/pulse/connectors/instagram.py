@@ -54,10 +54,9 @@ class InstagramConnector(GraphConnector):
         for node, new in nodes:
             insights = self._insights(node.get("id"))
             run.item(node, partial(self._post, new=new, insights=insights))
-        threads = run.state.setdefault("threads", {})
         for post_id, row in run.posts.items():
             if (row["comments"] or 0) > 0:
-                threads[post_id] = row["created_at"]
+                run.follow_thread(post_id, row["created_at"])
 
     def _insights(self, media_id: Any) -> dict[str, Any] | None:
         run = self.run

@@ -108,7 +108,7 @@ class LinkedInConnector(Connector):
                 run.item(element, self._stats)
         for post_id, row in run.posts.items():
             if (row["comments"] or 0) > 0:
-                run.state.setdefault("threads", {})[post_id] = row["created_at"]
+                run.follow_thread(post_id, row["created_at"])
 
     def _stats(self, element: dict[str, Any]) -> Row | None:
         run = self.run

@@ -146,8 +146,8 @@ class MastodonConnector(Connector):
             comments=run.metric(status, "replies_count", "status.replies_count"),
             shares=run.metric(status, "reblogs_count", "status.reblogs_count"),
         )  # fmt: skip
-        if run.parse_time(status["created_at"]) >= run.refetch_since and (row["comments"] or 0) > 0:
-            run.state.setdefault("threads", {})[row["post_id"]] = row["created_at"]
+        if (row["comments"] or 0) > 0:
+            run.follow_thread(row["post_id"], row["created_at"])
         return row
 
     # ------------------------------------------------------------ replies and mentions

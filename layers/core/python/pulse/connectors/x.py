@@ -5,27 +5,46 @@
 * ``GET /2/users/:id/tweets`` (``exclude=retweets``): the brand's posts and
   its replies, newest first, ``since_id`` + ``pagination_token``;
 * ``GET /2/users/:id/mentions`` (``expansions=author_id``): inbound messages;
+* ``GET /2/tweets/search/recent`` (``search/all`` for conversations older than
+  7 days) with ``conversation_id:`` queries: the replies to the brand's posts
+  that do not @mention it;
 * ``GET /2/tweets?ids=`` (100 at a time): fresh metrics of the posts of the
   re-fetch window.
 
+``non_public_metrics`` (clicks, private impressions) exist only for the
+authenticated user's own posts of the last 30 days
+(https://docs.x.com/x-api/posts/timelines/integrate, "Post metrics" and "Edge
+cases"): they are asked for on the brand's own timeline and look-ups only,
+never on mentions or searches, and a timeline older than 30 days is read in two
+passes (the older part with public metrics only), because with private metrics
+the API answers empty pages with a ``next_token`` for older posts. A token that
+may not read them (app-only) is detected per run, never remembered.
+
 Tweets that reply to another tweet (``referenced_tweets`` of type
-``replied_to``) are messages (``in_reply_to`` = that tweet's id, which links
-replies to posts and threads through ``conversation_id``); the brand's other
-tweets are posts. A budget stop in the middle of a pagination stores the
-``pagination_token`` so the next run resumes there before asking for newer
-tweets.
+``replied_to``) are messages (``in_reply_to`` = that tweet's id); the brand's
+other tweets are posts. A budget stop in the middle of a pagination stores
+the ``pagination_token`` (and the pass's window) so the next run resumes there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pulse.connectors.base import Connector, Row
 from pulse.connectors.http import BudgetExhaustedError, HttpError
 
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,referenced_tweets,in_reply_to_user_id,author_id"
+#: Private metrics are served for the last 30 days only; a margin keeps clear of the edge.
+PRIVATE_DAYS = timedelta(days=30) - timedelta(hours=1)
+#: Recent search covers the last 7 days; older conversations need full-archive search.
+RECENT_SEARCH = timedelta(days=7) - timedelta(minutes=5)
+#: Conversation ids per search query (``conversation_id:<19 digits> OR ``: 512-character queries).
+SEARCH_BATCH = 10
+X_EPOCH_MS = 1288834974657
+#: Problem types of a look-up error meaning the tweet is gone (deleted, or protected since).
+GONE = ("resource-not-found", "not-authorized-for-resource")
 
 
 def _newer(a: str | None, b: str | None) -> str | None:
@@ -35,8 +54,26 @@ def _newer(a: str | None, b: str | None) -> str | None:
     return a if (len(a), a) >= (len(b), b) else b
 
 
+def snowflake_time(tweet_id: str) -> datetime | None:
+    """When a tweet id was minted (X ids are snowflakes: milliseconds since 2010-11-04 in the high bits)."""
+    try:
+        return datetime.fromtimestamp(((int(tweet_id) >> 22) + X_EPOCH_MS) / 1000, UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class XConnector(Connector):
     platform = "x"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Whether this run's token may read ``non_public_metrics`` (found out per run).
+        self.private = True
+        self.run.state.pop("non_public", None)  # older checkpoints remembered a refusal for ever
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "user", self.user
@@ -44,6 +81,7 @@ class XConnector(Connector):
             return
         yield "tweets", self.tweets
         yield "mentions", self.mentions
+        yield "replies", self.replies
         yield "refetch", self.refetch
 
     # ------------------------------------------------------------ user
@@ -62,68 +100,86 @@ class XConnector(Connector):
 
     # ------------------------------------------------------------ timelines
 
-    def _fields(self) -> str:
-        return TWEET_FIELDS + (",non_public_metrics" if self.run.state.get("non_public", True) else "")
-
-    def _get_tweets(self, path: str, params: dict[str, Any]) -> Any:
+    def _get_tweets(self, path: str, params: dict[str, Any], *, private: bool) -> Any:
+        """GET tweets; ``private`` asks for ``non_public_metrics`` (own recent tweets only)."""
         run = self.run
+        private = private and self.private
+        fields = TWEET_FIELDS + (",non_public_metrics" if private else "")
         try:
-            return run.get(path, {**params, "tweet.fields": self._fields()})
+            doc = run.get(path, {**params, "tweet.fields": fields})
         except HttpError as exc:
-            if exc.status in (400, 401, 403) and run.state.get("non_public", True):
-                run.state["non_public"] = False
-                run.warn(
-                    "non_public_metrics not allowed for this token: clicks unknown, impressions public only"
-                )
-                return run.get(path, {**params, "tweet.fields": self._fields()})
+            if private and exc.status in (400, 401, 403):
+                self._refused()
+                return run.get(path, {**params, "tweet.fields": TWEET_FIELDS})
             raise
+        if private:
+            for error in doc.get("errors", []) if isinstance(doc, dict) else []:
+                if "non_public_metrics" in f"{error.get('field', '')} {error.get('detail', '')}":
+                    self._refused()
+                    break
+        return doc
 
-    def _check_errors(self, doc: Any) -> None:
-        for error in doc.get("errors", []) if isinstance(doc, dict) else []:
-            text = f"{error.get('title', '')} {error.get('detail', '')}"
-            if "non_public_metrics" in text:
-                self.run.state["non_public"] = False
-                self.run.warn("non_public_metrics not allowed for this token: clicks unknown")
+    def _refused(self) -> None:
+        self.private = False
+        self.run.warn(
+            "non_public_metrics not allowed for this token: clicks unknown, impressions public only"
+        )
+
+    def _windows(self, since: str | None, *, private: bool) -> list[tuple[dict[str, Any], bool]]:
+        """The passes of a timeline read: (query bounds, whether to ask for private metrics).
+
+        With private metrics, the part older than 30 days is read apart, with public metrics only.
+        """
+        run = self.run
+        lower = snowflake_time(since) if since else run.start
+        bounds: dict[str, Any] = {"since_id": since} if since else {"start_time": _stamp(run.start)}
+        cutoff = run.now - PRIVATE_DAYS
+        if not private or lower is None or lower >= cutoff:
+            return [(bounds, private)]
+        return [({**bounds, "end_time": _stamp(cutoff)}, False), ({"start_time": _stamp(cutoff)}, True)]
 
     def _timeline(
-        self, stream: str, path: str, params: dict[str, Any], handle: Callable[[Any], None]
+        self, stream: str, path: str, params: dict[str, Any], handle: Callable[[Any], None], *, private: bool
     ) -> None:
         """Everything newer than the stream's ``since_id``, resuming an interrupted pagination first."""
         run = self.run
         state = run.state.setdefault(stream, {})
         resume = state.get("resume")
         if resume:
+            bounds = resume.get("bounds")
+            if bounds is None:  # a checkpoint written before passes had bounds
+                since = resume.get("since_id")
+                bounds = {"since_id": since} if since else {"start_time": _stamp(run.start)}
             newest = self._pass(
-                stream, path, params, handle, resume.get("since_id"), resume["token"], resume.get("newest_id")
-            )
+                stream, path, params, handle, bounds, resume.get("private", private),
+                resume["token"], resume.get("newest_id"),
+            )  # fmt: skip
             state["since_id"] = _newer(state.get("since_id"), newest)
             state.pop("resume", None)
         since = None if run.backfill else state.get("since_id")
-        newest = self._pass(stream, path, params, handle, since, None, None)
-        state["since_id"] = _newer(state.get("since_id"), newest)
+        for bounds, with_private in self._windows(since, private=private):
+            newest = self._pass(stream, path, params, handle, bounds, with_private, None, None)
+            state["since_id"] = _newer(state.get("since_id"), newest)
 
     def _pass(
         self, stream: str, path: str, params: dict[str, Any], handle: Callable[[Any], None],
-        since: str | None, token: str | None, newest: str | None,
+        bounds: dict[str, Any], private: bool, token: str | None, newest: str | None,
     ) -> str | None:  # fmt: skip
         run = self.run
-        query = {**params, "max_results": 100}
-        if since:
-            query["since_id"] = since
-        else:
-            query["start_time"] = run.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        query = {**params, **bounds, "max_results": 100}
         while True:
             try:
-                doc = self._get_tweets(path, {**query, "pagination_token": token})
+                doc = self._get_tweets(path, {**query, "pagination_token": token}, private=private)
             except BudgetExhaustedError:
                 if token:  # pages before this one are in hand: resume from here next run
-                    run.state[stream]["resume"] = {"since_id": since, "token": token, "newest_id": newest}
+                    run.state[stream]["resume"] = {
+                        "bounds": bounds, "private": private, "token": token, "newest_id": newest,
+                    }  # fmt: skip
                 raise
-            self._check_errors(doc)
             meta = run.expect(doc, "meta", dict)
             newest = _newer(newest, meta.get("newest_id"))
             handle(doc)
-            token = meta.get("next_token")
+            token = meta.get("next_token")  # may come with an empty page: keep going
             if not token:
                 return newest
 
@@ -135,20 +191,76 @@ class XConnector(Connector):
             for tweet in doc.get("data", []):
                 run.item(tweet, lambda t: self._own_tweet(t, new=True))
 
-        self._timeline("tweets", f"/2/users/{uid}/tweets", {"exclude": "retweets"}, handle)
+        self._timeline("tweets", f"/2/users/{uid}/tweets", {"exclude": "retweets"}, handle, private=True)
         self._remember_recent()
 
+    def _others(self, doc: Any) -> None:
+        """Tweets by anyone (mentions, conversation replies) as messages."""
+        users = {u.get("id"): u.get("username") for u in doc.get("includes", {}).get("users", [])}
+        for tweet in doc.get("data", []):
+            self.run.item(tweet, lambda t: self._mention(t, users))
+
     def mentions(self) -> None:
-        run = self.run
-        uid = run.state["user_id"]
-
-        def handle(doc: Any) -> None:
-            users = {u.get("id"): u.get("username") for u in doc.get("includes", {}).get("users", [])}
-            for tweet in doc.get("data", []):
-                run.item(tweet, lambda t: self._mention(t, users))
-
+        uid = self.run.state["user_id"]
         params = {"expansions": "author_id", "user.fields": "username"}
-        self._timeline("mentions", f"/2/users/{uid}/mentions", params, handle)
+        # other people's tweets: never ask for their private metrics (the API refuses them)
+        self._timeline("mentions", f"/2/users/{uid}/mentions", params, self._others, private=False)
+
+    def replies(self) -> None:
+        """Replies to the brand's posts that do not mention it: ``conversation_id:`` searches.
+
+        Conversations of the last 7 days use recent search; older ones (a first run
+        or a backfill) full-archive search, which not every access level has: then
+        the run says so and keeps the rest.
+        """
+        run = self.run
+        threads = run.recent_threads()
+        recent_from = run.now - RECENT_SEARCH
+        groups: dict[str, list[tuple[str, datetime]]] = {"recent": [], "all": []}
+        for post_id, at in threads.items():
+            created = datetime.fromisoformat(at)
+            groups["recent" if created >= recent_from else "all"].append((post_id, created))
+        for kind, posts in groups.items():
+            for n in range(0, len(posts), SEARCH_BATCH):
+                batch = posts[n : n + SEARCH_BATCH]
+                try:
+                    self._search(kind, batch, recent_from)
+                except HttpError as exc:
+                    if kind != "all" or exc.status not in (400, 403):
+                        raise
+                    run.warn(
+                        f"replies without a mention to posts older than 7 days not fetched: full-archive "
+                        f"search refused (HTTP {exc.status}) for this access level"
+                    )
+                    break
+
+    def _search(self, kind: str, batch: list[tuple[str, datetime]], recent_from: datetime) -> None:
+        ids = {post_id for post_id, _ in batch}
+        query = " OR ".join(f"conversation_id:{post_id}" for post_id in sorted(ids))
+        first = min(at for _, at in batch)
+        start = max(first, recent_from) if kind == "recent" else first
+        params: dict[str, Any] = {
+            "query": query,
+            "start_time": _stamp(start),
+            "max_results": 100,
+            "expansions": "author_id",
+            "user.fields": "username",
+            "tweet.fields": TWEET_FIELDS,
+        }
+        token: str | None = None
+        while True:
+            doc = self.run.get(f"/2/tweets/search/{kind}", {**params, "next_token": token})
+            self.run.expect(doc, "meta", dict)
+            # the conversations' first tweets are the brand's posts themselves
+            if isinstance(doc.get("data"), list):
+                doc = {
+                    **doc,
+                    "data": [t for t in doc["data"] if not isinstance(t, dict) or t.get("id") not in ids],
+                }
+            self._others(doc)
+            token = doc["meta"].get("next_token")
+            if not token:
+                return
 
     def refetch(self) -> None:
         run = self.run
@@ -159,11 +271,15 @@ class XConnector(Connector):
             if i not in run.posts and datetime.fromisoformat(at) >= run.refetch_since
         ]
         for n in range(0, len(todo), 100):
-            doc = self._get_tweets("/2/tweets", {"ids": ",".join(todo[n : n + 100])})
+            doc = self._get_tweets("/2/tweets", {"ids": ",".join(todo[n : n + 100])}, private=True)
             for tweet in doc.get("data", []):
                 run.item(tweet, lambda t: self._own_tweet(t, new=False))
             for error in doc.get("errors", []):
-                if error.get("resource_type") == "tweet" and error.get("value") in recent:
+                gone = (
+                    any(k in str(error.get("type", "")) for k in GONE)
+                    or error.get("title") == "Not Found Error"
+                )
+                if gone and error.get("value") in recent:
                     recent.pop(error["value"])  # deleted or protected since
         self._remember_recent()
 
@@ -175,6 +291,9 @@ class XConnector(Connector):
         run.state["recent"] = {
             i: at for i, at in recent.items() if datetime.fromisoformat(at) >= run.refetch_since
         }
+        for post_id, row in run.posts.items():
+            if (row["comments"] or 0) > 0:
+                run.follow_thread(post_id, row["created_at"])
 
     # ------------------------------------------------------------ mapping
 

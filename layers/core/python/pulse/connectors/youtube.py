@@ -134,7 +134,7 @@ class YouTubeConnector(Connector):
             run.item(values, partial(self._shares, headers=headers))
         for post_id, row in run.posts.items():
             if (row["comments"] or 0) > 0:
-                run.state.setdefault("threads", {})[post_id] = row["created_at"]
+                run.follow_thread(post_id, row["created_at"])
 
     def _shares(self, values: list[Any], *, headers: list[str]) -> Row | None:
         record = dict(zip(headers, values, strict=True))
