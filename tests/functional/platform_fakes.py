@@ -553,10 +553,30 @@ def archived(store: Any, prefix: str) -> list[dict[str, Any]]:
 # ================================================================= Meta Graph API (Facebook Pages, Instagram)
 
 
-class FakeGraph(FakeApi):
-    """``/{page}``, ``/{page}/published_posts``, ``/{ig}``, ``/{ig}/media``, insights, comments.
+def meta_error(
+    code: int, message: str = "(#4) Application request limit reached", subcode: int | None = None
+) -> str:
+    """A Graph API error body (https://developers.facebook.com/docs/graph-api/guides/error-handling/):
+    throttling comes as codes 4, 17, 32, 613 or 80001-80014 with HTTP 400/403, not as a 429
+    (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/)."""
+    error: dict[str, Any] = {"message": message, "type": "OAuthException", "is_transient": True, "code": code,
+                             "fbtrace_id": "AbCdEfGh123"}  # fmt: skip
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return json.dumps({"error": error})
 
-    ``paging.next`` links carry ``access_token`` like the real API's do.
+
+class FakeGraph(FakeApi):
+    """``/{page}``, ``/{page}/published_posts``, ``/{ig}``, ``/{ig}/media``, insights, comments, replies.
+
+    As documented: ``paging.next`` links carry ``access_token``
+    (https://developers.facebook.com/docs/graph-api/results); every answer carries the usage headers
+    ``X-App-Usage`` and ``X-Business-Use-Case-Usage`` (``usage``: percent, ``regain_minutes``;
+    https://developers.facebook.com/docs/graph-api/overview/rate-limiting/); media insights are
+    empty (``{"data": []}``) for media younger than ``insights_delay`` (up to 48 h,
+    https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights);
+    a comment's ``replies`` field expansion holds one page with ``paging.next``, the rest come from
+    ``/{ig-comment-id}/replies`` (https://developers.facebook.com/docs/instagram-platform/reference/instagram-comment/replies).
     """
 
     def __init__(self, token: str = "EAAB-page-token-456", page_size: int = 2) -> None:
@@ -584,6 +604,17 @@ class FakeGraph(FakeApi):
         self.route(r"/v24\.0/(\d+)/media", self.media_edge)
         self.route(r"/v24\.0/(\d+)/insights", self.media_insights)
         self.route(r"/v24\.0/([\d_]+)/comments", self.comments_edge)
+        self.route(r"/v24\.0/(\d+)/replies", self.replies_edge)
+        self.usage = {"call_count": 2, "total_cputime": 1, "total_time": 1}
+        self.regain_minutes = 0
+        self.insights_delay = timedelta(hours=12)
+
+    def answer(self, request: Request) -> Answer:
+        status, headers, body = super().answer(request)
+        usage = json.dumps(self.usage)
+        buc = {self.page_id: [{"type": "pages", **self.usage, "estimated_time_to_regain_access": self.regain_minutes}],
+               self.ig_id: [{"type": "instagram", **self.usage, "estimated_time_to_regain_access": self.regain_minutes}]}  # fmt: skip
+        return status, {"X-App-Usage": usage, "X-Business-Use-Case-Usage": json.dumps(buc), **headers}, body
 
     def authorized(self, request: Request) -> bool:
         return (
@@ -662,12 +693,40 @@ class FakeGraph(FakeApi):
         if media is None:
             return json_answer({"error": {"message": "Unsupported get request.", "code": 100}}, 400)
         wanted = (request.arg("metric") or "").split(",")
+        try:
+            fresh = datetime.strptime(media["timestamp"], "%Y-%m-%dT%H:%M:%S%z") > NOW - self.insights_delay
+        except ValueError:
+            fresh = False
+        if fresh:
+            return json_answer({"data": []})  # not computed yet
         return json_answer({"data": [{"name": k, "period": "lifetime", "values": [{"value": v}], "title": k,
                                       "id": f"{media_id}/insights/{k}/lifetime"} for k, v in media["_insights"].items() if k in wanted]})  # fmt: skip
 
     def comments_edge(self, request: Request, object_id: str) -> Answer:
-        items = self.comments.get(object_id) or self.ig_comments.get(object_id) or []
-        return json_answer(self.page_of(request, items, request.path))
+        items = self.comments.get(object_id) or self.ig_comments.get(object_id)
+        if object_id in self.ig_comments:  # the replies expansion: its first page only
+            items = []
+            for comment in self.ig_comments[object_id]:
+                replies = comment.get("replies", {}).get("data", [])
+                first = self.page_of(
+                    Request(f"/v24.0/{comment['id']}/replies", {}, {}),
+                    replies,
+                    f"/v24.0/{comment['id']}/replies",
+                )
+                items.append({**comment, "replies": first} if replies else comment)  # fmt: skip
+        return json_answer(self.page_of(request, items or [], request.path))
+
+    def replies_edge(self, request: Request, comment_id: str) -> Answer:
+        for comments in self.ig_comments.values():
+            for comment in comments:
+                if comment["id"] == comment_id:
+                    return json_answer(
+                        self.page_of(request, comment.get("replies", {}).get("data", []), request.path)
+                    )
+        return json_answer(
+            {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}},
+            400,
+        )
 
 
 # ================================================================= LinkedIn

@@ -12,6 +12,7 @@ archive, whatever goes wrong.
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -407,3 +408,50 @@ def test_a_401_that_echoes_the_token_is_reported_redacted(
     problems = "\n".join([*run.problems(), *(a.line() for a in run.last_report.accounts)])
     assert "401" in problems, problems  # the warning is there...
     assert token not in problems and token[4:-4] not in problems, problems  # ...without the token
+
+
+# ---------------------------------------------------------------- each platform's own rate-limit signals (issue #12)
+
+SIGNALS = {
+    # Mastodon: X-RateLimit-Reset is an ISO 8601 date (https://docs.joinmastodon.org/api/rate-limits/)
+    "mastodon": {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
+                 "X-RateLimit-Reset": (NOW + timedelta(seconds=40)).strftime("%Y-%m-%dT%H:%M:%S.000000Z")},
+    # Bluesky: RateLimit-Reset in epoch seconds (https://docs.bsky.app/docs/advanced-guides/rate-limits)
+    "bluesky": {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(int(NOW.timestamp()) + 40),
+                "RateLimit-Policy": "3000;w=300"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("platform", list(SIGNALS))
+def test_429_waits_until_the_platforms_own_reset_header(
+    platform: str, store: LocalStore, apis: dict[str, Any], clean: Any
+) -> None:
+    case = CASES[platform]
+    apis[case.fake].fail(case.listing, 429, '{"error": "Too many requests"}', SIGNALS[platform])
+    clock = FakeClock()
+    src = source(store, apis, clock=clock)
+    tables = src.fetch(BRAND, START, NOW)
+    assert clock.sleeps == [41.0]  # until the reset, + 1 s
+    assert src.last_report.ok
+    assert_same_rows(tables, clean[0], platform)
+
+
+def test_youtube_daily_quota_stops_the_account_until_the_next_run(
+    store: LocalStore, apis: dict[str, Any]
+) -> None:
+    """403 quotaExceeded (https://developers.google.com/youtube/v3/docs/errors) lasts until midnight
+    Pacific time: no retry, no 'refused' warning; the account stops, its checkpoint stays."""
+    quota = json.dumps({"error": {"code": 403, "message": "The request cannot be completed because you have exceeded your quota.",
+                                  "errors": [{"message": "The request cannot be completed because you have exceeded your quota.",
+                                              "domain": "youtube.quota", "reason": "quotaExceeded"}]}})  # fmt: skip
+    apis["youtube"].fail(r"/youtube/v3/videos", 403, quota, {"Content-Type": "application/json"})
+    clock = FakeClock()
+    src = source(store, apis, clock=clock)
+    src.fetch(BRAND, START, NOW)
+    mine = {a.platform: a for a in src.last_report.accounts}["youtube"]
+    assert "quota" in (mine.rate_limited or "") and not mine.errors and clock.sleeps == []
+    assert len(apis["youtube"].paths(r"/youtube/v3/videos")) == 1
+    assert not apis["youtube"].paths(r"/v2/reports")  # the account stopped there
+    src.commit()
+    state = src.checkpoints.load(BRAND.id, "youtube", ACCOUNTS["youtube"])
+    assert "newest_time" not in state.get("videos", {}) and "synced_from" not in state

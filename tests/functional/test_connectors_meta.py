@@ -121,3 +121,112 @@ def test_second_run_asks_since_the_checkpoint(store: LocalStore, api: FakeGraph)
     report = {a.platform: a for a in later.last_report.accounts}["facebook"]
     assert report.new_posts == 1 and report.refetched_posts == 1
     assert len(tables.posts[tables.posts["platform"] == "facebook"]) == 2
+
+
+# ---------------------------------------------------------------- what the real Graph API does (issue #12)
+
+
+def lake_posts(store: LocalStore, platform: str) -> pd.DataFrame:
+    from pulse.lake import Lake
+
+    lake = Lake(store)
+    frame = lake.read("posts", BRAND.id, lake.months("posts", BRAND.id))
+    return frame[frame["platform"] == platform].set_index("post_id").sort_index()
+
+
+def run_into_lake(store: LocalStore, api: FakeGraph, **kwargs: object):  # type: ignore[no-untyped-def]
+    from pulse.lake import Lake
+
+    src = source(store, api, **kwargs)
+    Lake(store).write(BRAND.id, BRAND.tz, src.fetch(BRAND, START, NOW))
+    src.commit()
+    return src
+
+
+@pytest.mark.parametrize("code", [4, 17, 32, 613, 80001])
+def test_throttling_error_code_on_a_400_is_no_refusal(store: LocalStore, api: FakeGraph, code: int) -> None:
+    """Meta throttles with codes 4/17/32/613/800xx on a 400: the account stops for this run,
+    nothing is re-fetched without insights, the known views stay, the checkpoint stays."""
+    from tests.functional.platform_fakes import meta_error
+
+    run_into_lake(store, api)
+    known = lake_posts(store, "facebook")
+    assert known["impressions"].notna().all()
+    state = source(store, api).checkpoints.load(BRAND.id, "facebook", "104000000000001")
+
+    api.fail(r"/v24\.0/\d+/published_posts", 400, meta_error(code), times=10)
+    second = run_into_lake(store, api)
+    report = {a.platform: a for a in second.last_report.accounts}
+    assert report["facebook"].rate_limited and f"error code {code}" in report["facebook"].rate_limited
+    assert not any("refused" in w for w in report["facebook"].schema_warnings)
+    assert len(api.paths(r"/v24\.0/\d+/published_posts")) == 3  # 2 pages on the first run, 1 throttled now
+    pd.testing.assert_frame_equal(lake_posts(store, "facebook"), known)
+    assert second.checkpoints.load(BRAND.id, "facebook", "104000000000001")["posts"] == state["posts"]
+    assert (
+        report["instagram"].new_posts == 0 and not report["instagram"].rate_limited
+    )  # the other account runs
+    assert any("rate limit" in p for p in second.problems())
+
+
+def test_throttling_with_an_announced_short_wait_is_waited(store: LocalStore, api: FakeGraph) -> None:
+    from tests.functional.platform_fakes import FakeClock, meta_error
+
+    api.regain_minutes = 2
+    api.fail(
+        r"/v24\.0/\d+/insights", 403, meta_error(80002, "(#80002) too many calls to this Instagram account")
+    )
+    clock = FakeClock()
+    src = source(store, api, clock=clock)
+    tables = src.fetch(BRAND, START, NOW)
+    assert clock.sleeps == [120.0]  # estimated_time_to_regain_access, in minutes
+    assert src.last_report.ok and len(tables.posts[tables.posts["platform"] == "instagram"]) == 3
+
+
+def test_refused_insights_on_a_later_run_never_erase_known_views(store: LocalStore, api: FakeGraph) -> None:
+    run_into_lake(store, api)
+    known = lake_posts(store, "facebook")
+    api.refuse_post_insights = True
+    api.posts.append(api.fb_post(9, NOW + timedelta(hours=1)))
+    later = source(store, api, now=NOW + timedelta(hours=2))
+    from pulse.lake import Lake
+
+    Lake(store).write(BRAND.id, BRAND.tz, later.fetch(BRAND, START, NOW + timedelta(hours=2)))
+    assert any("post insights refused" in w for w in later.last_report.schema_warnings)
+    after = lake_posts(store, "facebook")
+    pd.testing.assert_frame_equal(after.loc[known.index, ["impressions", "reach", "clicks"]],
+                                  known[["impressions", "reach", "clicks"]])  # fmt: skip
+    assert pd.isna(after.loc[api.posts[-1]["id"], "impressions"])  # the new post: unknown, kept
+
+
+def test_usage_headers_near_the_limit_stop_before_being_throttled(store: LocalStore, api: FakeGraph) -> None:
+    api.usage = {"call_count": 97, "total_cputime": 20, "total_time": 30}
+    api.regain_minutes = 25
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    report = {a.platform: a for a in src.last_report.accounts}
+    for platform in ("facebook", "instagram"):
+        assert report[platform].requests == 1, report[platform].line()  # the first answer said 97 %
+        assert "97%" in (report[platform].rate_limited or "") and "25 min" in report[platform].rate_limited
+        assert any("usage at 97%" in w for w in report[platform].schema_warnings)
+
+
+def test_every_page_of_instagram_comment_replies(store: LocalStore, api: FakeGraph) -> None:
+    comment = api.ig_comments[api.media[-1]["id"]][0]
+    for n in range(3, 7):
+        comment["replies"]["data"].append({"id": f"1800000000000000{n}", "text": f"+1 ({n})",
+                                           "timestamp": api.t(NOW - timedelta(minutes=60 - n)), "username": f"fan{n}"})  # fmt: skip
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    messages = tables.messages[tables.messages["platform"] == "instagram"].set_index("message_id")
+    assert len(messages) == 6 and (messages.drop(comment["id"])["in_reply_to"] == comment["id"]).all()
+    assert api.paths(rf"/v24\.0/{comment['id']}/replies")
+
+
+def test_fresh_media_have_empty_insights_without_a_warning(store: LocalStore, api: FakeGraph) -> None:
+    fresh = api.ig_media(7, NOW - timedelta(hours=3))
+    api.media.append(fresh)
+    src = source(store, api)
+    tables = src.fetch(BRAND, START, NOW)
+    row = tables.posts.set_index("post_id").loc[fresh["id"]]
+    assert pd.isna(row["impressions"]) and pd.isna(row["reach"]) and row["likes"] == 107
+    assert not src.last_report.schema_warnings, src.last_report.schema_warnings

@@ -302,3 +302,19 @@ def test_backfill_searches_older_conversations_in_the_full_archive(store: LocalS
         tables = src.fetch(BRAND, NOW - timedelta(days=30), NOW)
         assert len(tables.posts) == 8 and src.last_report.ok
         assert any("full-archive search refused" in w for w in src.last_report.schema_warnings)
+
+
+def test_usage_cap_stops_the_account_without_retrying(store: LocalStore, api: FakeX) -> None:
+    """429 with the ``usage-capped`` problem: the billing period's cap is reached, retrying cannot help
+    (https://docs.x.com/x-api/fundamentals/rate-limits)."""
+    capped = ('{"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap", '
+              '"type": "https://api.twitter.com/2/problems/usage-capped", "period": "Monthly", "scope": "Product"}')  # fmt: skip
+    api.fail(r"/2/users/\d+/tweets", 429, capped, {"Content-Type": "application/json"})
+    clock = FakeClock()
+    src = source(store, api, clock=clock)
+    src.fetch(BRAND, START, NOW)
+    account = src.last_report.accounts[0]
+    assert "usage cap" in (account.rate_limited or "") and clock.sleeps == [] and not account.errors
+    assert len(api.paths(r"/2/users/\d+/tweets")) == 1 and not api.paths(r"/2/users/\d+/mentions")
+    src.commit()
+    assert "since_id" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere").get("tweets", {})

@@ -24,7 +24,14 @@ import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.connectors.archive import ArchivedPage, RawArchive
-from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, Response, redact_text
+from pulse.connectors.http import (
+    Budget,
+    BudgetExhaustedError,
+    HttpClient,
+    RateLimitedError,
+    Response,
+    redact_text,
+)
 from pulse.connectors.tokens import Credential, OAuthTokens, RefreshCredential
 from pulse.exceptions import DataError, SourceError
 
@@ -52,6 +59,8 @@ class AccountReport:
     schema_warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     stopped_by_budget: bool = False
+    #: Why the platform's throttling stopped this account (it resumes next run), or None.
+    rate_limited: str | None = None
 
     @property
     def posts(self) -> int:
@@ -67,6 +76,8 @@ class AccountReport:
             text += f", {self.quarantined} quarantined"
         if self.stopped_by_budget:
             text += ", STOPPED BY TIME BUDGET (resumes next run)"
+        if self.rate_limited:
+            text += f", STOPPED BY THE PLATFORM'S RATE LIMIT: {self.rate_limited}"
         for warning in self.schema_warnings:
             text += f"\n  schema warning: {warning}"
         for error in self.errors:
@@ -88,6 +99,7 @@ class AccountReport:
             "schema_warnings": self.schema_warnings,
             "errors": self.errors,
             "stopped_by_budget": self.stopped_by_budget,
+            "rate_limited": self.rate_limited,
         }
 
 
@@ -232,6 +244,10 @@ class AccountRun:
         self.followers: list[Row] = []
         self.page: ArchivedPage | None = None
         self._missing: dict[str, int] = {}
+        #: Called with each response's headers (e.g. Meta's usage headers); set by a connector.
+        self.watch: Callable[[Mapping[str, str]], None] | None = None
+        #: Set when the platform said to stop (usage at its limit): the next request raises instead.
+        self.halt: str | None = None
 
     # ------------------------------------------------------------ HTTP
 
@@ -241,6 +257,8 @@ class AccountRun:
         """GET a JSON document: archived (redacted) first, then parsed; a bad body goes to quarantine."""
         if not url.startswith(("http://", "https://")):
             url = f"{self.base_url}/{url.lstrip('/')}"
+        if self.halt:
+            raise RateLimitedError(self.halt)
         self.report.requests += 1
         response: Response = self.http.get(
             url, params=params, headers={**self.headers, **(headers or {})}, budget=self.budget
@@ -250,6 +268,8 @@ class AccountRun:
             self.brand.id, self.account.platform, self.account.id,
             url=response.url, status=response.status, fetched_at=response.fetched_at, body=body,
         )  # fmt: skip
+        if self.watch is not None:
+            self.watch(response.headers)
         try:
             return response.json()
         except ValueError as exc:
@@ -349,8 +369,18 @@ class AccountRun:
         return {i: at.isoformat() for i, at in sorted(threads.items()) if at >= bound}
 
     def post(
-        self, post_id: str, created_at: Any, text: str | None, *, new: bool, **metrics: int | None
+        self,
+        post_id: str,
+        created_at: Any,
+        text: str | None,
+        *,
+        new: bool,
+        partial: bool = False,
+        **metrics: int | None,
     ) -> Row:
+        """A post row. ``partial``: some metrics could not be read this time (a refused or empty
+        insights call) though the platform has them: a post seen before is then left out of the
+        batch, so the lake keeps the values it knows instead of getting unknown ones."""
         unknown = set(metrics) - set(POST_METRICS)
         if unknown:
             raise TypeError(f"unknown metrics {unknown}")
@@ -365,6 +395,7 @@ class AccountRun:
         if row["post_id"] in self.posts:
             new = new or self.posts[row["post_id"]].get("_new", False)
         row["_new"] = new
+        row["_partial"] = partial
         self.posts[row["post_id"]] = row
         return row
 
@@ -489,6 +520,10 @@ class Connector(ABC):
                 run.report.stopped_by_budget = True
                 run.say(f"time budget spent during {name}: stopping, will resume")
                 raise
+            except RateLimitedError as exc:
+                run.report.rate_limited = str(exc)
+                run.say(f"rate limited during {name}: stopping this account, will resume")
+                return
             except PageQuarantinedError as exc:
                 run.report.errors.append(redact_text(f"{name}: {exc}", run.secret_values()))
             except SourceError as exc:  # an error body may quote any credential of the run

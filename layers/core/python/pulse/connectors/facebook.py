@@ -9,9 +9,13 @@
 * ``GET /{post-id}/comments?filter=stream`` for the posts of the re-fetch
   window that have comments: comments and replies (``parent``).
 
-When the insights metrics are refused (renamed, deprecated: error #100), the
-posts are fetched again without them: views and unique viewers stay empty and
-the run reports a schema warning.
+When the insights metrics are refused (renamed, deprecated, no permission: the
+error codes of :data:`~pulse.connectors.graph.REFUSAL_CODES`), the posts are
+fetched again without them: new posts keep views and unique viewers empty, posts
+seen before are left out of the batch (the lake keeps their known values), and
+the run reports a schema warning. Throttling (codes 4, 17, 32, 613, 80001...)
+is no refusal: it stops the account for this run
+(:class:`~pulse.connectors.http.RateLimitedError`), checkpoint kept.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from pulse.connectors.base import Row
-from pulse.connectors.graph import GraphConnector, insight_values
+from pulse.connectors.graph import GraphConnector, insight_values, refused
 from pulse.connectors.http import HttpError
 
 INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks")
@@ -50,35 +54,36 @@ class FacebookConnector(GraphConnector):
         with_insights = f"{POST_FIELDS},insights.metric({','.join(INSIGHTS)})"
         path = f"/{run.account.id}/published_posts"
 
-        def ingest(fields: str) -> None:
+        def ingest(fields: str, *, without_insights: bool = False) -> None:
             # item by item, so a bad later page keeps the posts of the pages before it
             params = {"fields": fields, "since": since, "limit": 100}
             for node, new in self.windowed("posts", path, params, "created_time"):
-                run.item(node, partial(self._post, new=new))
+                run.item(node, partial(self._post, new=new, without_insights=without_insights))
 
         try:
             ingest(with_insights)
         except HttpError as exc:
-            if exc.status != 400:
+            if not refused(exc):
                 raise
             run.warn(f"post insights refused ({exc.body[:120]}): views and unique viewers left empty")
-            ingest(POST_FIELDS)
+            ingest(POST_FIELDS, without_insights=True)
         finally:
             for post_id, row in run.posts.items():
                 if (row["comments"] or 0) > 0:
                     run.follow_thread(post_id, row["created_at"])
 
-    def _post(self, node: dict[str, Any], new: bool) -> Row:
+    def _post(self, node: dict[str, Any], new: bool, without_insights: bool = False) -> Row:
         run = self.run
         insights = insight_values(node.get("insights")) if "insights" in node else None
-        if insights is not None:
+        if insights:
             for name in INSIGHTS:
                 if name not in insights:
                     run.metric({}, name, f"insights.{name}")  # reported as missing
-        else:
-            insights = {}
+        # no insights at all: refused, or a fresh post (Meta fills them in within 48 h)
+        unknown = without_insights or not insights
+        insights = insights or {}
         return run.post(
-            node["id"], node["created_time"], node.get("message"), new=new,
+            node["id"], node["created_time"], node.get("message"), new=new, partial=unknown,
             impressions=insights.get("post_media_view"),
             reach=insights.get("post_total_media_view_unique"),
             likes=run.metric(node.get("reactions", {}).get("summary"), "total_count", "reactions.summary.total_count"),

@@ -7,12 +7,36 @@ or stored in a checkpoint, and the archive redacts it from bodies.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector
-from pulse.connectors.http import BudgetExhaustedError, strip_secret_params
+from pulse.connectors.base import UNREADABLE, AccountRun, Connector
+from pulse.connectors.http import BudgetExhaustedError, HttpError, meta_usage, strip_secret_params
+
+#: Usage (percent of a limit, from Meta's usage headers) at which a run stops asking before it is
+#: throttled (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/): the next
+#: run resumes; throttled calls would only extend the block.
+USAGE_STOP = 95.0
+USAGE_WARN = 75.0
+#: Error codes meaning "this metric or field cannot be read here" (renamed, deprecated, not for this
+#: media, missing permission): https://developers.facebook.com/docs/graph-api/guides/error-handling/.
+REFUSAL_CODES = frozenset({10, 100, *range(200, 300)})
+
+
+def graph_error_code(exc: HttpError) -> int | None:
+    """The ``error.code`` of a Graph API error body, or None."""
+    try:
+        code = json.loads(exc.body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
+
+
+def refused(exc: HttpError) -> bool:
+    """A 400/403 that refuses a metric or field (not a throttle, not an outage)."""
+    return exc.status in (400, 403) and graph_error_code(exc) in REFUSAL_CODES
 
 
 def insight_values(node: Any) -> dict[str, Any]:
@@ -28,7 +52,25 @@ def insight_values(node: Any) -> dict[str, Any]:
 
 
 class GraphConnector(Connector):
-    """Pagination over ``paging.next`` with a resumable cursor per stream."""
+    """Pagination over ``paging.next`` with a resumable cursor per stream; Meta's usage headers
+    are read on every answer (highest usage reported; at ``USAGE_STOP`` percent the account stops
+    asking and resumes next run)."""
+
+    def __init__(self, run: AccountRun) -> None:
+        super().__init__(run)
+        self.usage = 0.0
+        run.watch = self._usage
+
+    def _usage(self, headers: Mapping[str, str]) -> None:
+        usage, regain = meta_usage(headers)
+        if usage <= self.usage:
+            return
+        self.usage = usage
+        if usage >= USAGE_WARN:
+            self.run.warn(f"Meta rate limit usage at {usage:.0f}% (X-App-Usage / X-Business-Use-Case-Usage)")
+        if usage >= USAGE_STOP:
+            wait = f", access regained in about {regain / 60:.0f} min" if regain else ""
+            self.run.halt = f"Meta usage at {usage:.0f}% of the limit{wait}; stopped before being throttled"
 
     def pages(
         self, stream: str, path: str, params: dict[str, Any], *, resumable: bool = True

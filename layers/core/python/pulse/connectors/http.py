@@ -1,8 +1,16 @@
 """A small HTTP client shared by every connector.
 
 * retries with exponential backoff on 5xx, timeouts and connection errors;
-* HTTP 429: waits for ``Retry-After`` (seconds or an HTTP date) or X's
-  ``x-rate-limit-reset`` (epoch seconds), else backs off;
+* throttling, as each platform signals it (:func:`throttle`): HTTP 429 with
+  ``Retry-After`` (seconds or an HTTP date), X's ``x-rate-limit-reset`` (epoch
+  seconds), Bluesky's ``RateLimit-Reset`` (epoch seconds), Mastodon's
+  ``X-RateLimit-Reset`` (ISO 8601); Meta's error codes 4, 17, 32, 613 and
+  80001-80014 on a 400/403 (with ``X-Business-Use-Case-Usage``'s
+  ``estimated_time_to_regain_access``); YouTube's 403 ``rateLimitExceeded``.
+  A short announced wait is waited; a long or unknown one, X's monthly
+  ``usage-capped`` or YouTube's daily ``quotaExceeded`` raise
+  :class:`RateLimitedError`: that account stops, keeps its checkpoint and
+  resumes next run;
 * a :class:`Budget` (a deadline on an injectable clock): a wait or a request
   that would overrun it raises :class:`BudgetExhaustedError` instead, so the
   run stops cleanly and resumes next time from the checkpoint;
@@ -111,6 +119,124 @@ class HttpError(SourceError):
         self.url = url
         self.body = body
         super().__init__(f"HTTP {status} from {url}: {body[:300]}")
+
+
+class RateLimitedError(SourceError):
+    """The platform throttles this app or account for longer than a run can wait: stop the
+    account (its checkpoint stays where its data is), resume next run. Not an :class:`HttpError`,
+    so no caller mistakes it for a refused request."""
+
+    def __init__(self, reason: str, url: str = "", wait: float | None = None) -> None:
+        self.reason = reason
+        self.url = url
+        self.wait = wait
+        super().__init__(f"{reason}{f' ({url})' if url else ''}")
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A throttling answer: how long to wait (None: unknown) and whether waiting can help this run."""
+
+    reason: str
+    wait: float | None = None
+    retry: bool = True
+
+
+#: Meta Graph API throttling codes (https://developers.facebook.com/docs/graph-api/overview/rate-limiting/,
+#: https://developers.facebook.com/docs/graph-api/guides/error-handling/): app (4), user (17), page (32),
+#: API-specific (613), business use case (80001-80014), sent with a 400 or 403, not a 429.
+META_THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
+#: YouTube 403 reasons (https://developers.google.com/youtube/v3/docs/errors): the daily quota is spent
+#: until midnight Pacific time; the others pass within seconds.
+YOUTUBE_QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
+YOUTUBE_RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+
+
+def _json(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def meta_usage(headers: Mapping[str, str]) -> tuple[float, float | None]:
+    """The highest usage percentage in Meta's ``X-App-Usage``, ``X-Page-Usage``, ``X-Ad-Account-Usage``
+    and ``X-Business-Use-Case-Usage`` headers, and the longest ``estimated_time_to_regain_access``
+    (seconds; None when not announced)."""
+    highest, regain = 0.0, None
+    records: list[Any] = []
+    for name in ("x-app-usage", "x-page-usage", "x-ad-account-usage"):
+        doc = _json(headers.get(name, ""))
+        if isinstance(doc, dict):
+            records.append(doc)
+    buc = _json(headers.get("x-business-use-case-usage", ""))
+    if isinstance(buc, dict):
+        for entries in buc.values():
+            records += entries if isinstance(entries, list) else [entries]
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        for key in ("call_count", "total_cputime", "total_time", "acc_id_util_pct"):
+            value = record.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                highest = max(highest, float(value))
+        minutes = record.get("estimated_time_to_regain_access")
+        if isinstance(minutes, int | float) and minutes > 0:
+            regain = max(regain or 0.0, float(minutes) * 60)
+    return highest, regain
+
+
+def throttle(status: int, headers: Mapping[str, str], body: str, now: float) -> Throttle | None:
+    """Whether an error answer means "slow down", as each platform documents it."""
+    doc = _json(body)
+    if status == 429:
+        if isinstance(doc, dict) and "usage-capped" in str(doc.get("type", "")):
+            # X: the project's monthly post cap is reached (https://docs.x.com/x-api/fundamentals/rate-limits)
+            return Throttle("X usage cap reached for this billing period", retry=False)
+        return Throttle("rate limited (HTTP 429)", reset_wait(headers, now))
+    error = doc.get("error") if isinstance(doc, dict) else None
+    if status in (400, 403) and isinstance(error, dict):
+        code = error.get("code")
+        if isinstance(code, int) and not isinstance(code, bool) and code in META_THROTTLE_CODES:
+            _, regain = meta_usage(headers)
+            return Throttle(f"Meta throttling (error code {code})", regain, retry=regain is not None)
+        reasons = {e.get("reason") for e in error.get("errors") or [] if isinstance(e, dict)}
+        if status == 403 and reasons & YOUTUBE_QUOTA_REASONS:
+            return Throttle("YouTube daily quota exceeded (resets at midnight Pacific time)", retry=False)
+        if status == 403 and reasons & YOUTUBE_RATE_REASONS:
+            return Throttle("YouTube rate limit exceeded")
+    return None
+
+
+def reset_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds until a rate limit resets, from whichever header the platform sends, or None."""
+    retry_after = headers.get("retry-after")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    # X: x-rate-limit-reset, epoch seconds; Bluesky: ratelimit-reset, epoch seconds (the IETF
+    # draft's delta seconds are accepted too); Mastodon: x-ratelimit-reset, an ISO 8601 date.
+    for name in ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"):
+        value = headers.get(name)
+        if not value:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            try:
+                when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            return max(0.0, when.timestamp() - now) + 1.0
+        return (max(0.0, number - now) if number > 1e9 else number) + 1.0
+    return None
 
 
 class BudgetExhaustedError(SourceError):
@@ -265,38 +391,28 @@ class HttpClient:
             error_body = redact_text(
                 raw.data.decode("utf-8", errors="replace"), sent_secrets(url, all_headers, body)
             )
-            if status == 429 or status >= 500:
+            slow = throttle(status, response_headers, error_body, self.wall_clock())
+            if slow is not None:
+                if not slow.retry:
+                    raise RateLimitedError(f"{slow.reason}; resuming next run", shown, slow.wait)
+                if slow.wait is not None and slow.wait > self.retry.max_rate_limit_wait:
+                    raise RateLimitedError(
+                        f"{slow.reason} for {slow.wait:.0f} s; resuming next run", shown, slow.wait
+                    )
+                if attempt >= self.retry.attempts:
+                    raise RateLimitedError(f"{slow.reason}, still after {attempt} attempts", shown, slow.wait)
+                self._wait(slow.wait if slow.wait is not None else self._backoff(attempt), budget)
+                continue
+            if status >= 500:
                 if attempt >= self.retry.attempts:
                     raise HttpError(status, shown, error_body)
-                wait = self._rate_limit_wait(response_headers) if status == 429 else None
-                if wait is not None and wait > self.retry.max_rate_limit_wait:
-                    raise BudgetExhaustedError(f"{shown}: rate limited for {wait:.0f} s; resuming next run")
-                self._wait(wait if wait is not None else self._backoff(attempt), budget)
+                self._wait(self._backoff(attempt), budget)
                 continue
             raise HttpError(status, shown, error_body)
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.retry.max_backoff, self.retry.backoff * 2 ** (attempt - 1))
         return float(base * (0.5 + 0.5 * self.retry.jitter()))
-
-    def _rate_limit_wait(self, headers: Mapping[str, str]) -> float | None:
-        retry_after = headers.get("retry-after")
-        if retry_after:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(retry_after)
-                    return max(0.0, when.timestamp() - self.wall_clock())
-                except (TypeError, ValueError):
-                    pass
-        reset = headers.get("x-rate-limit-reset")
-        if reset:
-            try:
-                return max(0.0, float(reset) - self.wall_clock()) + 1.0
-            except ValueError:
-                pass
-        return None
 
     def _wait(self, seconds: float, budget: Budget | None) -> None:
         if budget and budget.remaining() < seconds + 1.0:

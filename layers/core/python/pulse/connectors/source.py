@@ -202,15 +202,16 @@ class PlatformSource(Source):
                 run.report.errors.append(redact_text(str(exc), run.secret_values()))
             run.finish()
             # A post seen before whose metrics could not be read this time (its statistics call
-            # failed) is left out: its row would replace the known values with unknown ones.
+            # failed, its insights were refused) is left out: its row would replace the known
+            # values with unknown ones.
             posts += [
-                {k: v for k, v in r.items() if k != "_new"}
+                {k: v for k, v in r.items() if not k.startswith("_")}
                 for r in run.posts.values()
-                if r["_new"] or any(r[m] is not None for m in POST_METRICS)
+                if r["_new"] or (not r.get("_partial") and any(r[m] is not None for m in POST_METRICS))
             ]
             messages += run.messages.values()
             followers += run.followers
-            if not run.report.stopped_by_budget and not run.report.errors:
+            if not run.report.stopped_by_budget and not run.report.errors and not run.report.rate_limited:
                 synced = run.state.get("synced_from")
                 run.state["synced_from"] = min(filter(None, [synced, start.astimezone(UTC).isoformat()]))
             run.state["last_run"] = now.isoformat()
@@ -235,7 +236,12 @@ class PlatformSource(Source):
             for a in self.last_report.accounts
             if a.quarantined
         ]
-        return self.last_report.errors + quarantined
+        throttled = [
+            f"{a.platform}/{a.account}: stopped by the platform's rate limit ({a.rate_limited})"
+            for a in self.last_report.accounts
+            if a.rate_limited
+        ]
+        return self.last_report.errors + quarantined + throttled
 
     def commit(self, brand: Brand | str | None = None) -> int:  # type: ignore[override]
         """Persist the checkpoints of the last fetch (of ``brand``, or all); call after the lake write."""
