@@ -791,11 +791,26 @@ class FakeLinkedIn(FakeApi):
         return json_answer({"paging": {"count": 10, "start": 0, "links": []}, "elements": elements})
 
     def social_comments(self, request: Request, urn: str) -> Answer:
+        """First-level comments of a post; the replies of a comment under the comment's own URN
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api,
+        "Retrieve Comments on Comments"), each with its ``commentsSummary``."""
+        target = unquote(urn)
+        every = [c for comments in self.comments.values() for c in comments]
+        if target.startswith("urn:li:comment:"):
+            items = [c for c in every if c.get("parentComment") == target]
+        else:
+            items = [c for c in self.comments.get(target, []) if not c.get("parentComment")]
+
+        def summary(comment: dict[str, Any]) -> dict[str, Any]:
+            below = [c for c in every if c.get("parentComment") == comment["commentUrn"]]
+            return {**comment, "commentsSummary": {"selectedComments": [c["commentUrn"] for c in below[:1]],
+                                                   "totalFirstLevelComments": len(below),
+                                                   "aggregatedTotalComments": len(below)}}  # fmt: skip
+
+        start, count = int(request.arg("start") or 0), int(request.arg("count") or 10)
+        page = [summary(c) for c in items[start : start + count]]
         return json_answer(
-            {
-                "paging": {"start": 0, "count": 100, "total": 2},
-                "elements": self.comments.get(unquote(urn), []),
-            }
+            {"paging": {"start": start, "count": count, "total": len(items)}, "elements": page}
         )
 
 

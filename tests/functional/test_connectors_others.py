@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import pytest
@@ -87,6 +88,29 @@ def test_linkedin_versioned_calls_statistics_and_comments(store: LocalStore, api
         k.key.startswith("raw/northwind/linkedin/urn_li_organization_7734-")
         for k in store.list("raw/northwind/linkedin/")
     )
+
+
+def test_linkedin_replies_live_under_the_comment_urn(store: LocalStore, apis: dict[str, Any]) -> None:
+    """A post's comments list holds first-level comments only; replies, the organisation's own
+    answers among them, are read from ``socialActions/{commentUrn}/comments``."""
+    li = apis["linkedin"]
+    post = li.posts[-1]["id"]
+    fan, brand = li.comments[post]
+    again = {"id": "7100000000000000003", "commentUrn": f"urn:li:comment:({post},7100000000000000003)",
+             "actor": "urn:li:person:abc123", "message": {"text": "Merci, et la livraison ?"},
+             "created": {"time": int((NOW - timedelta(hours=3)).timestamp() * 1000), "actor": "urn:li:person:abc123"},
+             "parentComment": fan["commentUrn"], "object": post}  # fmt: skip
+    li.comments[post].append(again)
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    messages = by(tables, "linkedin", "messages", "message_id")
+    assert set(messages.index) == {fan["commentUrn"], brand["commentUrn"], again["commentUrn"]}
+    assert (
+        messages.loc[brand["commentUrn"], "from_brand"]
+        and messages.loc[again["commentUrn"], "in_reply_to"] == fan["commentUrn"]
+    )
+    nested = [r for r in li.paths(r"/rest/socialActions/.+/comments") if "urn:li:comment:" in unquote(r.path)]
+    assert len(nested) == 1  # only the comment whose commentsSummary counts replies
 
 
 def test_youtube_videos_analytics_shares_and_comments(store: LocalStore, apis: dict[str, Any]) -> None:

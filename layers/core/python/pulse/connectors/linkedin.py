@@ -11,8 +11,11 @@ query values are URL-encoded as Rest.li 2.0 requires (``List(...)`` kept).
   with ``shares=List(...)`` / ``ugcPosts=List(...)``: lifetime
   ``totalShareStatistics`` per post (impressionCount, uniqueImpressionsCount,
   clickCount, likeCount, commentCount, shareCount);
-* ``GET /rest/socialActions/{post-urn}/comments``: comments and replies
-  (``parentComment``) of the posts of the window that have comments.
+* ``GET /rest/socialActions/{post-urn}/comments``: the first-level comments of
+  the posts of the window that have comments, then
+  ``GET /rest/socialActions/{comment-urn}/comments`` for each comment whose
+  ``commentsSummary`` counts replies: the replies, the organisation's own answers
+  among them (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pulse.connectors.base import UNREADABLE, Connector, Row
 DEFAULT_VERSION = "202606"
 PAGE = 50
 STATS_BATCH = 20
+#: Levels of replies followed below a first-level comment.
+MAX_DEPTH = 3
 
 
 def enc(urn: str) -> str:
@@ -131,17 +136,33 @@ class LinkedInConnector(Connector):
 
     def comments(self) -> None:
         run = self.run
-        threads = run.recent_threads()
-        for post_id in sorted(threads):
-            start = 0
-            while True:
-                doc = run.get(f"/socialActions/{enc(post_id)}/comments?count=100&start={start}")
-                elements = run.expect(doc, "elements")
-                for node in elements:
-                    run.item(node, partial(self._comment, post_id=post_id))
-                start += len(elements)
-                if len(elements) < 100:
-                    break
+        for post_id in sorted(run.recent_threads()):
+            self._comments_of(post_id, post_id, depth=0)
+
+    def _comments_of(self, target: str, post_id: str, *, depth: int) -> None:
+        """The comments under ``target`` (a post, or a comment: its replies), and theirs in turn."""
+        run = self.run
+        start = 0
+        while True:
+            doc = run.get(f"/socialActions/{enc(target)}/comments?count=100&start={start}")
+            elements = run.expect(doc, "elements")
+            for node in elements:
+                run.item(node, partial(self._comment, post_id=post_id))
+                urn = node.get("commentUrn") if isinstance(node, dict) else None
+                if isinstance(urn, str) and depth < MAX_DEPTH and self._has_replies(node):
+                    self._comments_of(urn, post_id, depth=depth + 1)
+            start += len(elements)
+            if len(elements) < 100:
+                break
+
+    @staticmethod
+    def _has_replies(node: dict[str, Any]) -> bool:
+        """Whether a comment has replies (unknown without ``commentsSummary``: then ask)."""
+        summary = node.get("commentsSummary")
+        if not isinstance(summary, dict):
+            return True
+        total = summary.get("aggregatedTotalComments", summary.get("totalFirstLevelComments"))
+        return not isinstance(total, int) or total > 0
 
     def _comment(self, node: dict[str, Any], *, post_id: str) -> Row:
         message_id = node.get("commentUrn") or node.get("$URN") or node["id"]
