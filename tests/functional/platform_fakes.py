@@ -841,6 +841,7 @@ class FakeYouTube(FakeApi):
         self.route(r"/youtube/v3/playlistItems", self.playlist_items)
         self.route(r"/youtube/v3/videos", self.videos_list)
         self.route(r"/youtube/v3/commentThreads", self.comment_threads)
+        self.route(r"/youtube/v3/comments", self.comments)
         self.route(r"/v2/reports", self.reports)
 
     def channels(self, request: Request) -> Answer:
@@ -865,14 +866,59 @@ class FakeYouTube(FakeApi):
                                        "title": v["title"]}, "statistics": {"viewCount": v["viewCount"], "likeCount": v["likeCount"],
                                        "favoriteCount": "0", "commentCount": v["commentCount"]}} for v in self.videos if v["id"] in ids]})  # fmt: skip
 
+    def add_reply(self, thread: dict[str, Any], at: datetime, author: str, text: str) -> dict[str, Any]:
+        """A reply in a thread: the thread's ``updatedAt`` does not move (it is its top comment's)."""
+        replies = thread.setdefault("replies", {"comments": []})["comments"]
+        reply = {"kind": "youtube#comment", "id": f"{thread['id']}.r{len(replies) + 1}", "snippet": {
+            "authorDisplayName": f"@{author}", "authorChannelId": {"value": f"UC{author}"}, "textOriginal": text,
+            "videoId": thread["snippet"]["videoId"], "parentId": thread["id"], "publishedAt": iso(at), "updatedAt": iso(at)}}  # fmt: skip
+        replies.append(reply)
+        thread["snippet"]["totalReplyCount"] = len(replies)
+        return reply
+
     def comment_threads(self, request: Request) -> Answer:
-        return json_answer({"kind": "youtube#commentThreadListResponse", "items": self.threads})
+        """Threads of the channel (or of one video), newest top comment first; a thread carries at most
+        5 of its replies, ``comments?parentId=`` has them all
+        (https://developers.google.com/youtube/v3/docs/commentThreads#replies.comments[])."""
+        items = sorted(
+            self.threads,
+            key=lambda t: t["snippet"]["topLevelComment"]["snippet"]["publishedAt"],
+            reverse=True,
+        )
+        if video := request.arg("videoId"):
+            items = [t for t in items if t["snippet"]["videoId"] == video]
+        shaped = [
+            {**t, "replies": {"comments": t["replies"]["comments"][:5]}} if "replies" in t else t
+            for t in items
+        ]
+        return json_answer({"kind": "youtube#commentThreadListResponse", "items": shaped})
+
+    def comments(self, request: Request) -> Answer:
+        parent = request.arg("parentId")
+        thread = next((t for t in self.threads if t["id"] == parent), None)
+        offset = int((request.arg("pageToken") or "C0")[1:])
+        replies = thread["replies"]["comments"] if thread and "replies" in thread else []
+        doc: dict[str, Any] = {"kind": "youtube#commentListResponse", "items": replies[offset : offset + 20]}
+        if offset + 20 < len(replies):
+            doc["nextPageToken"] = f"C{offset + 20}"
+        return json_answer(doc)
 
     def reports(self, request: Request) -> Answer:
         if self.analytics_status != 200:
             return json_answer(
                 {"error": {"code": self.analytics_status, "message": "Forbidden"}}, self.analytics_status
             )
+        if request.arg("dimensions") == "video" and (
+            not request.arg("sort") or int(request.arg("maxResults") or 0) > 200
+        ):
+            # https://developers.google.com/youtube/analytics/channel_reports#top-videos-reports:
+            # a video report needs a sort (descending metric) and maxResults <= 200
+            message = (
+                "The query is not supported. Check the documentation at https://developers.google.com/"
+                "youtube/analytics/v2/available_reports for a list of supported queries."
+            )
+            return json_answer({"error": {"code": 400, "message": message, "errors": [
+                {"message": message, "domain": "global", "reason": "badRequest"}]}}, 400)  # fmt: skip
         ids = (request.arg("filters") or "").removeprefix("video==").split(",")
         headers = [{"name": "video", "columnType": "DIMENSION", "dataType": "STRING"}] + [
             {"name": m, "columnType": "METRIC", "dataType": "INTEGER"}

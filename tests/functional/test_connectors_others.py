@@ -131,6 +131,39 @@ def test_youtube_videos_analytics_shares_and_comments(store: LocalStore, apis: d
     assert len(yt.paths("/youtube/v3/playlistItems")) == 2
 
 
+def test_youtube_analytics_top_videos_query_is_one_the_api_supports(
+    store: LocalStore, apis: dict[str, Any]
+) -> None:
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    (report,) = apis["youtube"].paths("/v2/reports")
+    assert report.arg("dimensions") == "video" and report.arg("sort") == "-views"
+    assert int(report.arg("maxResults") or 0) <= 200
+    assert by(tables, "youtube", "posts", "post_id")["shares"].eq(6).all()
+    assert not any("Analytics" in w for w in src.last_report.schema_warnings)
+
+
+def test_youtube_new_replies_in_older_threads_are_caught(store: LocalStore, apis: dict[str, Any]) -> None:
+    """A thread whose top comment is older than the window still gets replies: the weekly sweep walks
+    the threads of the followed videos; all replies, not the 5 a thread carries."""
+    yt = apis["youtube"]
+    src = make_source(store, TOKENS, urls(apis))
+    src.fetch(BRAND, START, NOW)
+    src.commit()
+    later = NOW + timedelta(days=8)
+    thread = yt.threads[0]
+    new = [
+        yt.add_reply(thread, later - timedelta(hours=h), f"fan{h}", f"Toujours pas de réponse ({h})")
+        for h in range(6, 0, -1)
+    ]
+    again = make_source(store, TOKENS, urls(apis), now=later)
+    tables = again.fetch(BRAND, later - timedelta(days=1), later)
+    messages = by(tables, "youtube", "messages", "message_id")
+    assert {r["id"] for r in new} <= set(messages.index)
+    assert (messages.loc[[r["id"] for r in new], "in_reply_to"] == thread["id"]).all()
+    assert yt.paths("/youtube/v3/comments")  # more replies than the thread carries
+
+
 def test_youtube_without_analytics_scope_keeps_the_rest(store: LocalStore, apis: dict[str, Any]) -> None:
     apis["youtube"].analytics_status = 403
     src = make_source(store, TOKENS, urls(apis))

@@ -25,6 +25,9 @@ from typing import Any
 from pulse.connectors.base import UNREADABLE, Connector, Row
 from pulse.connectors.http import HttpError
 
+#: Rows of one Analytics "top videos" report (its documented maximum).
+ANALYTICS_ROWS = 200
+
 
 class YouTubeConnector(Connector):
     platform = "youtube"
@@ -91,6 +94,9 @@ class YouTubeConnector(Connector):
                 run.item(video, partial(self._video, new=found.get(video.get("id"), True)))
         if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
             state["newest_time"] = newest.isoformat()
+        for post_id, row in run.posts.items():
+            if (row["comments"] or 0) > 0:
+                run.follow_thread(post_id, row["created_at"])
 
     def _video(self, video: dict[str, Any], *, new: bool) -> Row:
         run = self.run
@@ -104,37 +110,44 @@ class YouTubeConnector(Connector):
         )  # fmt: skip
 
     def analytics(self) -> None:
+        """Shares per video: the "top videos" report (``dimensions=video``), which the API serves
+        only with a ``sort`` and at most 200 rows
+        (https://developers.google.com/youtube/analytics/channel_reports#top-videos-reports)."""
         run = self.run
         if not run.posts:
             return
         first = min(datetime.fromisoformat(r["created_at"]) for r in run.posts.values())
         local = run.brand.tz
-        params = {
-            "ids": "channel==MINE",
-            "startDate": first.astimezone(local).date().isoformat(),
-            "endDate": run.now.astimezone(local).date().isoformat(),
-            "metrics": "views,likes,comments,shares",
-            "dimensions": "video",
-            "filters": "video==" + ",".join(sorted(run.posts)),
-            "maxResults": 200,
-        }
         url = f"{run.base_urls.get('youtube_analytics', 'https://youtubeanalytics.googleapis.com/v2').rstrip('/')}/reports"
-        try:
-            doc = run.get(url, params)
-        except HttpError as exc:
-            if exc.status not in (400, 401, 403):
-                raise
-            run.warn(f"YouTube Analytics refused ({exc.status}): shares unknown")
-            return
-        headers = [h.get("name") for h in run.expect(doc, "columnHeaders")]
-        if "video" not in headers or "shares" not in headers:
-            run.warn("analytics report without video/shares columns: shares unknown")
-            return
-        for values in doc.get("rows") or []:
-            run.item(values, partial(self._shares, headers=headers))
-        for post_id, row in run.posts.items():
-            if (row["comments"] or 0) > 0:
-                run.follow_thread(post_id, row["created_at"])
+        ids = sorted(run.posts)
+        for n in range(0, len(ids), ANALYTICS_ROWS):
+            batch = ids[n : n + ANALYTICS_ROWS]
+            params = {
+                "ids": "channel==MINE",
+                "startDate": first.astimezone(local).date().isoformat(),
+                "endDate": run.now.astimezone(local).date().isoformat(),
+                "metrics": "views,likes,comments,shares",
+                "dimensions": "video",
+                "filters": "video==" + ",".join(batch),
+                "sort": "-views",
+                "maxResults": ANALYTICS_ROWS,
+            }
+            try:
+                doc = run.get(url, params)
+            except HttpError as exc:
+                if exc.status not in (400, 401, 403):
+                    raise
+                run.warn(f"YouTube Analytics refused ({exc.status}: {exc.body[:120]}): shares unknown")
+                if exc.status == 400:  # not a missing scope: shares known before must stay
+                    for post_id in batch:
+                        run.posts[post_id]["_partial"] = True
+                continue
+            headers = [h.get("name") for h in run.expect(doc, "columnHeaders")]
+            if "video" not in headers or "shares" not in headers:
+                run.warn("analytics report without video/shares columns: shares unknown")
+                continue
+            for values in doc.get("rows") or []:
+                run.item(values, partial(self._shares, headers=headers))
 
     def _shares(self, values: list[Any], *, headers: list[str]) -> Row | None:
         record = dict(zip(headers, values, strict=True))
@@ -152,8 +165,12 @@ class YouTubeConnector(Connector):
         )
 
     def comments(self) -> None:
+        """Comment threads: the channel's, newest first, down to the window (a first run or a
+        backfill: down to ``start``); then, for the followed videos older than that (the weekly
+        sweep), every thread of the video, so new replies in older threads are not missed."""
         run = self.run
-        bound = run.refetch_since if run.state.get("comments_synced") else min(run.start, run.refetch_since)
+        bound = min(run.start, run.refetch_since) if run.first_run else run.refetch_since
+        seen: set[str] = set()
         token: str | None = None
         while True:
             params = {
@@ -166,26 +183,49 @@ class YouTubeConnector(Connector):
             doc = run.get("/commentThreads", params)
             stop = False
             for thread in run.expect(doc, "items"):
-                snippet = thread.get("snippet", {})
-                top = snippet.get("topLevelComment", {})
-                latest = top.get("snippet", {}).get("updatedAt") or top.get("snippet", {}).get("publishedAt")
+                top = thread.get("snippet", {}).get("topLevelComment", {})
+                started = top.get("snippet", {}).get("publishedAt")  # not updatedAt: an edit is no new thread
                 try:
-                    if latest and run.parse_time(latest) < bound:
+                    if started and run.parse_time(started) < bound:
                         stop = True
                         continue
                 except UNREADABLE as exc:
                     run.quarantine_item(thread, exc)
                     continue
-                run.item(top, partial(self._comment, parent=snippet.get("videoId")))
-                replies = (thread.get("replies") or {}).get("comments", [])
-                if snippet.get("totalReplyCount", 0) > len(replies):
-                    replies = self._all_replies(top["id"])
-                for reply in replies:
-                    run.item(reply, partial(self._comment, parent=None))
+                self._thread(thread, seen)
             token = doc.get("nextPageToken")
             if stop or not token:
                 break
-        run.state["comments_synced"] = True
+        for video_id, at in run.recent_threads().items():
+            if datetime.fromisoformat(at) < bound:
+                self._video_threads(video_id, seen)
+        run.state.pop("comments_synced", None)
+
+    def _video_threads(self, video_id: str, seen: set[str]) -> None:
+        token: str | None = None
+        while True:
+            params = {"part": "snippet,replies", "videoId": video_id, "maxResults": 100, "pageToken": token}
+            doc = self.run.get("/commentThreads", params)
+            for thread in self.run.expect(doc, "items"):
+                self._thread(thread, seen)
+            token = doc.get("nextPageToken")
+            if not token:
+                return
+
+    def _thread(self, thread: Any, seen: set[str]) -> None:
+        """A thread's top comment and all its replies (the thread carries at most 5 of them)."""
+        run = self.run
+        if not isinstance(thread, dict) or thread.get("id") in seen:
+            return
+        seen.add(str(thread.get("id")))
+        snippet = thread.get("snippet", {})
+        top = snippet.get("topLevelComment", {})
+        run.item(top, partial(self._comment, parent=snippet.get("videoId")))
+        replies = (thread.get("replies") or {}).get("comments", [])
+        if snippet.get("totalReplyCount", 0) > len(replies) and top.get("id"):
+            replies = self._all_replies(top["id"])
+        for reply in replies:
+            run.item(reply, partial(self._comment, parent=None))
 
     def _all_replies(self, parent_id: str) -> list[Any]:
         out: list[Any] = []
