@@ -230,3 +230,38 @@ def test_fresh_media_have_empty_insights_without_a_warning(store: LocalStore, ap
     row = tables.posts.set_index("post_id").loc[fresh["id"]]
     assert pd.isna(row["impressions"]) and pd.isna(row["reach"]) and row["likes"] == 107
     assert not src.last_report.schema_warnings, src.last_report.schema_warnings
+
+
+def _old_post_with_a_comment(api: FakeGraph, days: int) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    post = api.fb_post(5, NOW - timedelta(days=days))
+    post["comments"]["summary"]["total_count"] = 1
+    comment = {"id": f"{post['id']}_950", "message": "Toujours dispo ?", "created_time": api.t(NOW - timedelta(days=days - 1)),
+               "from": {"id": "5550009", "name": "Inès"}}  # fmt: skip
+    api.posts.insert(0, post)
+    api.comments[post["id"]] = [comment]
+    return post, comment
+
+
+def test_first_run_brings_the_conversations_of_its_whole_window(store: LocalStore, api: FakeGraph) -> None:
+    """Onboarding with a start two months back: the posts *and* their comments, not only those of
+    the last 7 days, or the first reports have no response rate."""
+    post, comment = _old_post_with_a_comment(api, 40)
+    src = source(store, api)
+    tables = src.fetch(BRAND, NOW - timedelta(days=60), NOW)
+    messages = tables.messages.set_index("message_id")
+    assert messages.loc[comment["id"], "in_reply_to"] == post["id"]
+
+
+def test_backfill_brings_the_conversations_of_the_older_window(store: LocalStore, api: FakeGraph) -> None:
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    src.commit()
+    post, comment = _old_post_with_a_comment(api, 40)
+    later = source(store, api, now=NOW + timedelta(hours=1))
+    tables = later.fetch(BRAND, NOW - timedelta(days=60), NOW + timedelta(hours=1))  # pulse fetch --since
+    assert comment["id"] in set(tables.messages["message_id"])
+    later.commit()
+    third = source(store, api, now=NOW + timedelta(hours=2))  # an ordinary run: the window only
+    api.requests.clear()
+    third.fetch(BRAND, NOW, NOW + timedelta(hours=2))
+    assert not api.paths(rf"/v24\.0/{post['id']}/comments")
