@@ -962,7 +962,9 @@ class FakeBluesky(FakeApi):
         self.route(r"/xrpc/app\.bsky\.feed\.getPostThread", self.post_thread)
         # the PDS side: app-password sessions and the account's notifications
         self.app_password = "bsky-app-password-0123"
-        self.access_jwt = "eyJhbGciOiJFUzI1NksifQ.session-jwt-for-tests.sig"
+        self.now = NOW
+        self.access_jwt, self.refresh_jwt = "", ""
+        self.refreshes = 0
         other = {"did": "did:plc:other00000000000000000", "handle": "marc.bsky.social"}
         mention = self.post(
             other, "3kmention1", NOW - timedelta(hours=2), "@cafeboreal.bsky.social toujours pas de réponse ?"
@@ -980,6 +982,7 @@ class FakeBluesky(FakeApi):
         ]  # fmt: skip
         self.sessions = 0
         self.route(r"/xrpc/com\.atproto\.server\.createSession", self.create_session)
+        self.route(r"/xrpc/com\.atproto\.server\.refreshSession", self.refresh_session)
         self.route(r"/xrpc/app\.bsky\.notification\.listNotifications", self.list_notifications)
 
     def create_session(self, request: Request) -> Answer:
@@ -993,12 +996,37 @@ class FakeBluesky(FakeApi):
                 {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}, 401
             )
         self.sessions += 1
+        return self._issue()
+
+    def _issue(self) -> Answer:
+        """A session as the PDS issues it: an access JWT for 2 hours, a refresh JWT for 90 days
+        (https://docs.bsky.app/docs/api/com-atproto-server-create-session)."""
+        import base64
+
+        def jwt(scope: str, lifetime: timedelta) -> str:
+            claims = {"scope": scope, "sub": self.DID, "iat": int(self.now.timestamp()),
+                      "exp": int((self.now + lifetime).timestamp()), "jti": f"{scope}-{self.sessions}-{self.refreshes}"}  # fmt: skip
+            payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+            return f"eyJhbGciOiJFUzI1NksifQ.{payload}.c2lnbmF0dXJl"
+
+        self.access_jwt = jwt("com.atproto.access", timedelta(hours=2))
+        self.refresh_jwt = jwt("com.atproto.refresh", timedelta(days=90))
         return json_answer({"did": self.DID, "handle": self.handle, "accessJwt": self.access_jwt,
-                            "refreshJwt": "eyJ.refresh-jwt.sig", "active": True})  # fmt: skip
+                            "refreshJwt": self.refresh_jwt, "active": True})  # fmt: skip
+
+    def refresh_session(self, request: Request) -> Answer:
+        if request.method != "POST" or request.headers.get("authorization") != f"Bearer {self.refresh_jwt}":
+            return json_answer({"error": "ExpiredToken", "message": "Token has been revoked"}, 400)
+        self.refreshes += 1
+        return self._issue()
 
     def list_notifications(self, request: Request) -> Answer:
-        if request.headers.get("authorization") != f"Bearer {self.access_jwt}":
+        if not self.access_jwt or request.headers.get("authorization") != f"Bearer {self.access_jwt}":
             return json_answer({"error": "AuthMissing", "message": "Authentication Required"}, 401)
+        from pulse.connectors.base import jwt_expiry
+
+        if jwt_expiry(self.access_jwt) <= self.now.timestamp():
+            return json_answer({"error": "ExpiredToken", "message": "Token has expired"}, 400)
         reasons = request.query.get("reasons") or []
         items = sorted((n for n in self.notifications if not reasons or n["reason"] in reasons),
                        key=lambda n: n["indexedAt"], reverse=True)  # fmt: skip
@@ -1023,7 +1051,7 @@ class FakeBluesky(FakeApi):
                 "parent": {"uri": parent, "cid": "bafy2"},
             }
         return {"post": {"uri": uri, "cid": f"bafy{rkey}", "author": author, "record": record, "replyCount": replies,
-                         "repostCount": 3, "likeCount": 21, "quoteCount": 1, "indexedAt": iso(at)}}  # fmt: skip
+                         "repostCount": 3, "likeCount": 21, "quoteCount": 1, "bookmarkCount": 2, "indexedAt": iso(at)}}  # fmt: skip
 
     def profile(self, request: Request) -> Answer:
         return json_answer(

@@ -242,3 +242,30 @@ def test_budget_spent_on_one_account_skips_the_next_ones(store: LocalStore, apis
     assert [
         o.key for o in store.list("state/northwind/youtube/")
     ] == []  # untouched accounts keep their checkpoint
+
+
+def test_bluesky_session_is_reused_then_refreshed_not_created_on_every_fetch(
+    store: LocalStore, apis: dict[str, Any]
+) -> None:
+    """createSession is limited to 30 per 5 min and 300 a day: one per process, then refreshSession."""
+    bs = apis["bluesky"]
+    clock = {"now": NOW}
+    src = make_source(store, {**TOKENS, "bluesky": bs.app_password}, urls(apis))
+    src.now = lambda: clock["now"]
+    for minutes in (0, 10, 20):
+        clock["now"] = bs.now = NOW + timedelta(minutes=minutes)
+        src.fetch(BRAND, START, clock["now"])
+        assert not {a.platform: a for a in src.last_report.accounts}["bluesky"].errors
+    assert (bs.sessions, bs.refreshes) == (1, 0)
+    clock["now"] = bs.now = NOW + timedelta(hours=3)  # the access JWT (2 h) has expired
+    tables = src.fetch(BRAND, START, clock["now"])
+    assert (bs.sessions, bs.refreshes) == (1, 1)
+    assert len(by(tables, "bluesky", "messages", "message_id")) == 4
+    stored = "\n".join(store.get(o.key).decode("utf-8", "replace") for o in store.list(""))
+    assert bs.refresh_jwt not in stored and bs.access_jwt not in stored
+
+
+def test_bluesky_bookmarks_are_saves(store: LocalStore, apis: dict[str, Any]) -> None:
+    src = make_source(store, TOKENS, urls(apis))
+    tables = src.fetch(BRAND, START, NOW)
+    assert by(tables, "bluesky", "posts", "post_id")["saves"].eq(2).all()

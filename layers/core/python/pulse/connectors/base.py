@@ -11,6 +11,7 @@ after the lake has stored that data.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -161,6 +162,16 @@ def utc_iso(value: Any) -> str:
     return str(stamp.tz_convert(UTC).isoformat())
 
 
+def jwt_expiry(token: str) -> float:
+    """The ``exp`` claim (epoch seconds) of a JWT, read without verifying it; 0 when unreadable."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["exp"])
+    except (IndexError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 def count(value: Any) -> int | None:
     """A metric value as an int; None stays None (unknown)."""
     if value is None:
@@ -215,6 +226,7 @@ class AccountRun:
         progress: Progress | None = None,
         extra_base_urls: Mapping[str, str] | None = None,
         oauth: OAuthTokens | None = None,
+        sessions: dict[Any, Any] | None = None,
     ) -> None:
         self.brand = brand
         self.account = account
@@ -222,6 +234,8 @@ class AccountRun:
         self.token: str | None = token if isinstance(token, str) else None
         self.credential = token
         self.oauth = oauth
+        #: Sessions kept across accounts and runs of one process (e.g. Bluesky's), never persisted.
+        self.sessions = {} if sessions is None else sessions
         #: Other credentials of this run (e.g. a session token) redacted like ``token``.
         self.secrets: list[str] = []
         self.base_url = base_url.rstrip("/")

@@ -20,12 +20,13 @@ quotes.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, Row, jwt_expiry
 from pulse.connectors.http import HttpError
 from pulse.exceptions import SourceError
 
@@ -126,6 +127,7 @@ class BlueskyConnector(Connector):
                 post["uri"], record["createdAt"], post["author"]["handle"], True, parent, record.get("text")
             )
         reposts = run.metric(post, "repostCount", "post.repostCount")
+        # bookmarkCount: the post's saves (app.bsky.feed.defs#postView, with bookmarks since 2025)
         quotes = post.get("quoteCount")
         row = run.post(
             post["uri"], record["createdAt"], record.get("text"), new=new,
@@ -133,6 +135,7 @@ class BlueskyConnector(Connector):
             likes=run.metric(post, "likeCount", "post.likeCount"),
             comments=run.metric(post, "replyCount", "post.replyCount"),
             shares=None if reposts is None else reposts + int(quotes or 0),
+            saves=post.get("bookmarkCount"),
         )  # fmt: skip
         if (row["comments"] or 0) > 0:
             run.follow_thread(row["post_id"], row["created_at"])
@@ -160,28 +163,53 @@ class BlueskyConnector(Connector):
         )  # fmt: skip
 
     def _session(self) -> tuple[str, str]:
-        """(PDS URL, access JWT) from ``createSession`` with the app password; never archived."""
+        """(PDS URL, access JWT), reused while valid: ``createSession`` is limited to 30 per 5 minutes
+        and 300 a day per account (https://docs.bsky.app/docs/advanced-guides/rate-limits), so a
+        session is kept in memory (never archived nor persisted) and renewed with
+        ``refreshSession`` when its access JWT is about to expire."""
         run = self.run
         pds = run.base_urls.get("bluesky_pds", "https://bsky.social").rstrip("/")
+        key = ("bluesky", pds, run.account.id, hashlib.sha256(str(run.token).encode()).hexdigest()[:16])
+        cached = run.sessions.get(key)
+        now = run.now.timestamp()
+        if cached and jwt_expiry(cached["accessJwt"]) > now + 60:
+            jwt = cached["accessJwt"]
+        elif cached and jwt_expiry(cached["refreshJwt"]) > now + 60:
+            jwt = self._open(pds, "refreshSession", None, cached["refreshJwt"], key)
+        else:
+            jwt = self._open(pds, "createSession", self._login(), None, key)
+        run.secrets.extend(v for v in run.sessions[key].values() if v not in run.secrets)
+        return pds, jwt
+
+    def _login(self) -> dict[str, Any]:
+        return {"identifier": self.run.account.id, "password": self.run.token}
+
+    def _open(self, pds: str, method: str, body: dict[str, Any] | None, bearer: str | None, key: Any) -> str:
+        run = self.run
         try:
             response = run.http.post_json(
-                f"{pds}/xrpc/com.atproto.server.createSession",
-                {"identifier": run.account.id, "password": run.token},
+                f"{pds}/xrpc/com.atproto.server.{method}",
+                body,
+                headers={"Authorization": f"Bearer {bearer}"} if bearer else None,
                 budget=run.budget,
             )
         except HttpError as exc:
+            run.sessions.pop(key, None)
+            if method == "refreshSession":  # revoked or expired: start over with the app password
+                return self._open(pds, "createSession", self._login(), None, key)
             raise SourceError(
                 f"bluesky account {run.account.id!r}: the app password was refused (HTTP {exc.status}); "
                 "create one in Settings > Privacy and security > App passwords and store it as the token"
             ) from None
         try:
-            jwt = response.json()["accessJwt"]
+            doc = response.json()
+            jwt, refresh = doc["accessJwt"], doc["refreshJwt"]
         except (ValueError, KeyError, TypeError):
-            jwt = None
-        if not isinstance(jwt, str) or not jwt:
-            raise SourceError(f"bluesky account {run.account.id!r}: createSession answered without accessJwt")
-        run.secrets.append(jwt)
-        return pds, jwt
+            jwt = refresh = None
+        if not isinstance(jwt, str) or not jwt or not isinstance(refresh, str):
+            raise SourceError(f"bluesky account {run.account.id!r}: {method} answered without accessJwt")
+        run.sessions[key] = {"accessJwt": jwt, "refreshJwt": refresh}
+        return jwt
 
     def mentions(self) -> None:
         run = self.run

@@ -347,6 +347,8 @@ class HttpClient:
         budget: Budget | None = None,
     ) -> Response:
         """POST ``doc`` as JSON (a session request): like :meth:`post_form`, the body is never logged."""
+        if doc is None:  # a bodiless call (e.g. refreshing a session with its refresh token)
+            return self._send("POST", url, headers, None, budget)
         json_headers = {"Content-Type": "application/json", **(headers or {})}
         return self._send("POST", url, json_headers, json.dumps(doc).encode(), budget)
 

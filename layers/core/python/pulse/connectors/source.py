@@ -161,6 +161,7 @@ class PlatformSource(Source):
         )
         self.on_progress = on_progress
         self.checkpoints = CheckpointStore(store)
+        self.sessions: dict[Any, Any] = {}
         self.last_report: FetchReport | None = None
         self._pending: dict[tuple[str, str, str], dict[str, Any]] = {}
 
@@ -273,6 +274,7 @@ class PlatformSource(Source):
             account=account,
             token=token,
             oauth=self.oauth,
+            sessions=self.sessions,
             base_url=base,
             http=self.http,
             archive=archive,
