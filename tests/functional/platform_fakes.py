@@ -532,15 +532,18 @@ class FakeOAuth(FakeApi):
                             "scope": "https://www.googleapis.com/auth/youtube.readonly"})  # fmt: skip
 
 
-def make_source(store: Any, tokens: dict[str, Any], base_urls: dict[str, str], *, clock: FakeClock | None = None,
+def make_source(store: Any, tokens: Any, base_urls: dict[str, str], *, clock: FakeClock | None = None,
                 now: datetime = NOW, **kwargs: Any) -> Any:  # fmt: skip
-    """A PlatformSource against fakes: no real sleeping, a fixed 'now', wall clock at NOW."""
-    from pulse.connectors import HttpClient, PlatformSource, RetryPolicy, StaticTokens
+    """A PlatformSource against fakes: no real sleeping, a fixed 'now', wall clock at NOW.
+
+    ``tokens``: a token document, or a TokenProvider (one that keeps rotated refresh tokens)."""
+    from pulse.connectors import HttpClient, PlatformSource, RetryPolicy, StaticTokens, TokenProvider
 
     clock = clock or FakeClock()
     http = HttpClient(timeout=5, retry=RetryPolicy(jitter=lambda: 1.0), sleep=clock.sleep, clock=clock,
                       wall_clock=lambda: now.timestamp())  # fmt: skip
-    return PlatformSource(store, StaticTokens(tokens), base_urls=base_urls, http=http, clock=clock,
+    provider = tokens if isinstance(tokens, TokenProvider) else StaticTokens(tokens)
+    return PlatformSource(store, provider, base_urls=base_urls, http=http, clock=clock,
                           now=lambda: now, environ={}, **kwargs)  # fmt: skip
 
 
@@ -1077,3 +1080,135 @@ class FakeBluesky(FakeApi):
         if thread is None:
             return json_answer({"error": "NotFound", "message": "Post not found"}, 400)
         return json_answer({"thread": thread})
+
+
+# ================================================================= TikTok (Display API v2)
+
+
+class FakeTikTok(FakeApi):
+    """``/v2/user/info/``, ``/v2/video/list/``, ``/v2/video/query/`` and ``/v2/oauth/token/``, as documented:
+
+    * every answer is ``{"data": ..., "error": {"code", "message", "log_id"}}``, ``code`` ``"ok"`` on
+      success; a bad token is a 401 ``access_token_invalid``, a missing scope a 401
+      ``scope_not_authorized``, too many calls a 429 ``rate_limit_exceeded``
+      (https://developers.tiktok.com/doc/tiktok-api-v2-error-handling);
+    * the listing is a POST with ``fields`` in the query and ``{"max_count" <= 20, "cursor"}`` in the
+      body, newest first; ``cursor`` is a time in ms; a page may hold fewer than ``max_count`` videos
+      while ``has_more`` is true (https://developers.tiktok.com/doc/tiktok-api-v2-video-list);
+    * ``/v2/video/query/`` takes up to 20 ids (https://developers.tiktok.com/doc/tiktok-api-v2-video-query);
+    * a refresh (``grant_type=refresh_token`` with ``client_key``) answers a new access token *and a new
+      refresh token*; the previous refresh token stops working
+      (https://developers.tiktok.com/doc/oauth-user-access-token-management).
+    """
+
+    def __init__(self, page_size: int = 3) -> None:
+        super().__init__(token=None)
+        self.page_size = page_size
+        self.client_key, self.client_secret = "awtiktokclientkey01", "tiktok-client-secret-xyz"
+        self.refresh_token = "rft.tiktok-refresh-0"
+        self.access_token = ""
+        self.issued = 0
+        self.expires_in = 86400
+        self.unlisted: set[str] = set()
+        self.user = {"open_id": "-000OmS7Q1Y8xCNwJ5ZmUhx1OvuZXaQj8mK", "union_id": "c9c60f44-a68e-4f5d-84dd-ce22faeb0ba1",
+                     "username": "northwind", "display_name": "Northwind", "follower_count": 25840,
+                     "following_count": 12, "likes_count": 402113, "video_count": 6}  # fmt: skip
+        self.videos = [
+            {"id": f"73{i:017d}", "create_time": int((NOW - timedelta(days=6 - i, hours=1)).timestamp()),
+             "title": f"TikTok {i}", "video_description": f"Vidéo {i} #northwind",
+             "share_url": f"https://www.tiktok.com/@northwind/video/73{i:017d}", "view_count": 10000 + i,
+             "like_count": 800 + i, "comment_count": 30 + i, "share_count": 12 + i}
+            for i in range(6)
+        ]  # fmt: skip
+        self.route(r"/v2/user/info/", self.user_info)
+        self.route(r"/v2/video/list/", self.video_list)
+        self.route(r"/v2/video/query/", self.video_query)
+        self.route(r"/v2/oauth/token/", self.oauth_token)
+
+    @staticmethod
+    def answer_of(data: Any, status: int = 200, code: str = "ok", message: str = "") -> Answer:
+        return json_answer(
+            {"data": data, "error": {"code": code, "message": message, "log_id": "20261105090000ABCDEF"}},
+            status,
+        )
+
+    def credential(self) -> dict[str, str]:
+        return {
+            "refresh_token": self.refresh_token,
+            "client_key": self.client_key,
+            "client_secret": self.client_secret,
+        }
+
+    def answer(self, request: Request) -> Answer:
+        if request.path != "/v2/oauth/token/" and (
+            not self.access_token or request.headers.get("authorization") != f"Bearer {self.access_token}"
+        ):
+            self.requests.append(request)
+            return self.answer_of({}, 401, "access_token_invalid",
+                                  "The access token is invalid or not found in the request.")  # fmt: skip
+        return super().answer(request)
+
+    def oauth_token(self, request: Request) -> Answer:
+        form = {k: v[0] for k, v in request.form.items()}
+        if request.method != "POST" or form.get("grant_type") != "refresh_token":
+            return json_answer(
+                {"error": "invalid_request", "error_description": "grant_type", "log_id": "x"}, 400
+            )
+        if (form.get("client_key"), form.get("client_secret")) != (self.client_key, self.client_secret):
+            return json_answer(
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client key or secret is incorrect.",
+                    "log_id": "x",
+                },
+                401,
+            )
+        if form.get("refresh_token") != self.refresh_token:
+            return json_answer(
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Refresh token is invalid or expired.",
+                    "log_id": "x",
+                },
+                400,
+            )
+        self.issued += 1
+        self.access_token = f"act.tiktok-access-{self.issued}"
+        self.refresh_token = f"rft.tiktok-refresh-{self.issued}"  # rotated: the previous one is dead
+        return json_answer({"access_token": self.access_token, "expires_in": self.expires_in, "open_id": self.user["open_id"],
+                            "refresh_expires_in": 31536000, "refresh_token": self.refresh_token,
+                            "scope": "user.info.basic,user.info.profile,user.info.stats,video.list", "token_type": "Bearer"})  # fmt: skip
+
+    def user_info(self, request: Request) -> Answer:
+        fields = (request.arg("fields") or "").split(",")
+        return self.answer_of({"user": {k: v for k, v in self.user.items() if k in fields}})
+
+    def _shape(self, video: dict[str, Any], request: Request) -> dict[str, Any]:
+        fields = (request.arg("fields") or "id").split(",")
+        return {k: v for k, v in video.items() if k in fields}
+
+    def video_list(self, request: Request) -> Answer:
+        if request.method != "POST":
+            return self.answer_of({}, 404, "invalid_params", "Use POST")
+        body = request.json() or {}
+        if int(body.get("max_count", 10)) > 20:
+            return self.answer_of({}, 400, "invalid_params", "max_count must be at most 20")
+        cursor = body.get("cursor")
+
+        def at(video: dict[str, Any]) -> int:  # a broken record (tests) sorts as the oldest
+            return video["create_time"] if isinstance(video["create_time"], int) else 0
+
+        items = sorted(self.videos, key=at, reverse=True)
+        items = [v for v in items if v["id"] not in self.unlisted]  # trust and safety: left out of listings
+        if cursor is not None:
+            items = [v for v in items if at(v) * 1000 < int(cursor)]
+        page = items[: min(int(body.get("max_count", 10)), self.page_size)]
+        data = {"videos": [self._shape(v, request) for v in page], "has_more": len(items) > len(page),
+                "cursor": at(page[-1]) * 1000 if page else cursor or 0}  # fmt: skip
+        return self.answer_of(data)
+
+    def video_query(self, request: Request) -> Answer:
+        ids = ((request.json() or {}).get("filters") or {}).get("video_ids") or []
+        if len(ids) > 20:
+            return self.answer_of({}, 400, "invalid_params", "at most 20 video_ids")
+        return self.answer_of({"videos": [self._shape(v, request) for v in self.videos if v["id"] in ids]})

@@ -34,6 +34,7 @@ from tests.functional.platform_fakes import (
     FakeGraph,
     FakeLinkedIn,
     FakeMastodon,
+    FakeTikTok,
     FakeYouTube,
     archived,
     make_source,
@@ -47,7 +48,8 @@ BRAND = Brand(id="northwind", name="Northwind", timezone="Europe/Paris",
                         Account(platform="linkedin", id=FakeLinkedIn.ORG),
                         Account(platform="youtube", id=FakeYouTube.CHANNEL),
                         Account(platform="mastodon", id=MASTODON_ID),
-                        Account(platform="bluesky", id="cafeboreal.bsky.social")])  # fmt: skip
+                        Account(platform="bluesky", id="cafeboreal.bsky.social"),
+                        Account(platform="tiktok", id="northwind")])  # fmt: skip
 ACCOUNTS = {a.platform: a.id for a in BRAND.accounts}
 TOKENS = {"facebook": "EAAB-page-token-456", "instagram": "EAAB-page-token-456", "linkedin": "li-token-789xyz",
           "youtube": "ya29.youtube-token", "mastodon": "masto-token-abcdef",
@@ -72,8 +74,11 @@ CASES = {
     "youtube": Case("youtube", r"/youtube/v3/playlistItems", "videos", "newest_time"),
     "mastodon": Case("mastodon", r"/api/v1/accounts/\d+/statuses", "statuses", "since_id"),
     "bluesky": Case("bluesky", r"/xrpc/app\.bsky\.feed\.getAuthorFeed", "feed", "newest_time"),
+    "tiktok": Case("tiktok", r"/v2/video/list/", "videos", "newest_time"),
 }
 PLATFORMS = list(CASES)
+#: TikTok's token is a rotating refresh credential: its secrecy is tested in test_connectors_tiktok.
+WITH_STATIC_TOKENS = [p for p in PLATFORMS if p != "tiktok"]
 
 
 @pytest.fixture
@@ -84,8 +89,12 @@ def apis() -> Iterator[dict[str, Any]]:
         FakeYouTube(token=TOKENS["youtube"]) as yt,
         FakeMastodon(token=TOKENS["mastodon"]) as masto,
         FakeBluesky() as bs,
+        FakeTikTok() as tt,
     ):
-        yield {"graph": graph, "linkedin": li, "youtube": yt, "mastodon": masto, "bluesky": bs}
+        from pulse.connectors import StaticTokens
+
+        tt.store = StaticTokens({**TOKENS, "tiktok": tt.credential()})  # keeps the rotated refresh token
+        yield {"graph": graph, "linkedin": li, "youtube": yt, "mastodon": masto, "bluesky": bs, "tiktok": tt}
 
 
 def source(store: LocalStore, apis: dict[str, Any], **kwargs: Any) -> Any:
@@ -93,8 +102,9 @@ def source(store: LocalStore, apis: dict[str, Any], **kwargs: Any) -> Any:
     urls = {"facebook": graph, "instagram": graph, "linkedin": f"{apis['linkedin'].url}/rest",
             "youtube": f"{apis['youtube'].url}/youtube/v3", "youtube_analytics": f"{apis['youtube'].url}/v2",
             "mastodon": apis["mastodon"].url, "bluesky": apis["bluesky"].url,
-            "bluesky_pds": apis["bluesky"].url}  # fmt: skip
-    return make_source(store, TOKENS, urls, **kwargs)
+            "bluesky_pds": apis["bluesky"].url, "tiktok": apis["tiktok"].url,
+            "tiktok_oauth": f"{apis['tiktok'].url}/v2/oauth/token/"}  # fmt: skip
+    return make_source(store, apis["tiktok"].store, urls, **kwargs)
 
 
 def rows(tables: Any, platform: str) -> dict[str, pd.DataFrame]:
@@ -295,7 +305,7 @@ def stored_bytes(store: LocalStore) -> Iterator[tuple[Path, bytes]]:
             yield path, gzip.decompress(data) if path.suffix == ".gz" else data
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("platform", WITH_STATIC_TOKENS)
 def test_tokens_never_reach_the_archive(platform: str, store: LocalStore, apis: dict[str, Any]) -> None:
     case = CASES[platform]
     token = TOKENS[platform]
@@ -347,6 +357,9 @@ def unreadable_time(platform: str, apis: dict[str, Any]) -> tuple[str, str]:
     if platform == "mastodon":
         masto.statuses[1]["created_at"] = bad
         return "posts", masto.statuses[1]["id"]
+    if platform == "tiktok":
+        apis["tiktok"].videos[1]["create_time"] = "soon"
+        return "posts", apis["tiktok"].videos[1]["id"]
     bs.feed[1]["post"]["record"]["createdAt"] = ""
     return "posts", bs.feed[1]["post"]["uri"]
 

@@ -172,7 +172,7 @@ def test_youtube_without_analytics_scope_keeps_the_rest(store: LocalStore, apis:
     assert any("Analytics refused" in w for w in src.last_report.schema_warnings)
 
 
-def test_bluesky_feed_threads_and_unsupported_platform(store: LocalStore, apis: dict[str, Any]) -> None:
+def test_bluesky_feed_threads_and_an_account_without_token(store: LocalStore, apis: dict[str, Any]) -> None:
     src = make_source(store, TOKENS, urls(apis))
     tables = src.fetch(BRAND, START, NOW)
     bs = apis["bluesky"]
@@ -189,7 +189,11 @@ def test_bluesky_feed_threads_and_unsupported_platform(store: LocalStore, apis: 
     # the follower snapshot date is the brand's local date (New York: 5 November, 04:00)
     assert by(tables, "bluesky", "followers", "account")["date"].tolist() == [pd.Timestamp("2026-11-05")]
     report = {a.platform: a for a in src.last_report.accounts}
-    assert report["tiktok"].errors == ["no connector for platform 'tiktok' yet"]
+    # a TikTok account without a credential is reported, and fetches nothing
+    assert (
+        len(report["tiktok"].errors) == 1
+        and "no token for tiktok account 'northwind'" in report["tiktok"].errors[0]
+    )
     assert not report["bluesky"].errors and not report["linkedin"].errors
 
 

@@ -115,3 +115,38 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
     html = (folder / "report.html").read_text()
     for name in ("LinkedIn", "YouTube", "Mastodon", "Bluesky", "Instagram", "Facebook"):
         assert name in html
+
+
+def test_tiktok_through_pulse_fetch_keeps_its_rotating_refresh_token(tmp_path: Path) -> None:
+    """TikTok end to end: ``pulse fetch`` twice in two processes, the refresh token rotating in the
+    tokens file in between (a new process can only refresh with the newest one)."""
+    from tests.functional.platform_fakes import FakeTikTok
+
+    config = tmp_path / "brands.yaml"
+    config.write_text(
+        "brands:\n  - id: northwind\n    name: Northwind\n    timezone: Europe/Paris\n"
+        "    accounts:\n      - {platform: tiktok, id: northwind}\n",
+        encoding="utf-8",
+    )
+    with FakeTikTok() as tiktok:
+        tokens = tmp_path / "tokens.yaml"
+        tokens.write_text(f"tiktok:\n  northwind: {json.dumps(tiktok.credential())}\n", encoding="utf-8")
+        env = {
+            "PULSE_DATA_SOURCE": "platforms",
+            "PULSE_TIKTOK_BASE_URL": tiktok.url,
+            "PULSE_TIKTOK_OAUTH_BASE_URL": f"{tiktok.url}/v2/oauth/token/",
+            "PULSE_TOKENS_FILE": str(tokens),
+        }
+        out = tmp_path / "out"
+        for run in (1, 2):
+            fetched = pulse("fetch", "--brand", "northwind", "--since", "2026-10-20", "--config", str(config),
+                            "--out", str(out), env=env)  # fmt: skip
+            assert fetched.returncode == 0, fetched.stderr
+            assert "tiktok/northwind" in fetched.stderr
+            summary = json.loads(fetched.stdout.strip().splitlines()[-1])
+            assert summary["new"] + summary["updated"] > 0 and summary["quarantined"] == 0, summary
+            assert tiktok.issued == run and tiktok.refresh_token in tokens.read_text(encoding="utf-8")
+            for secret in (tiktok.refresh_token, tiktok.access_token, tiktok.client_secret):
+                assert secret not in fetched.stdout + fetched.stderr
+    raw = list((out / "archive" / "raw" / "northwind" / "tiktok").rglob("*.json.gz"))
+    assert raw and list((out / "archive" / "lake" / "posts").rglob("*.parquet"))

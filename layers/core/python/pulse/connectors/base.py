@@ -269,13 +269,25 @@ class AccountRun:
         self, url: str, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None
     ) -> Any:
         """GET a JSON document: archived (redacted) first, then parsed; a bad body goes to quarantine."""
+        return self._read(url, params, headers, None)
+
+    def post_query(self, url: str, doc: Any, params: Mapping[str, Any] | None = None) -> Any:
+        """POST a JSON query (TikTok's listings are POSTs) and read the answer like :meth:`get`."""
+        return self._read(url, params, None, doc)
+
+    def _read(
+        self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None, doc: Any
+    ) -> Any:
         if not url.startswith(("http://", "https://")):
             url = f"{self.base_url}/{url.lstrip('/')}"
         if self.halt:
             raise RateLimitedError(self.halt)
         self.report.requests += 1
-        response: Response = self.http.get(
-            url, params=params, headers={**self.headers, **(headers or {})}, budget=self.budget
+        all_headers = {**self.headers, **(headers or {})}
+        response: Response = (
+            self.http.get(url, params=params, headers=all_headers, budget=self.budget)
+            if doc is None
+            else self.http.post_json(url, doc, params=params, headers=all_headers, budget=self.budget)
         )
         body = redact_text(response.text(), self.secret_values())
         self.page = self.archive.save(
@@ -473,6 +485,9 @@ class AccountRun:
         self.token = self.oauth.access_token(
             self.account.platform, self.account.id, self.credential, budget=self.budget
         )
+        lost = self.oauth.rotation_errors.pop((self.account.platform, self.account.id), None)
+        if lost:  # this run has its access token; the next one will need the account authorised again
+            self.report.errors.append(lost)
 
     def say(self, message: str) -> None:
         if self.progress:
@@ -496,6 +511,36 @@ class AccountRun:
             return self.start
         bound = self.start if self.backfill else datetime.fromisoformat(seen)
         return min(bound, self.refetch_since)
+
+
+class NewestFirst:
+    """The walk of a newest-first listing down to a stream's lower bound (:meth:`AccountRun.lower_bound`).
+
+    ``admit(time)`` says whether an item is new (None when it is older than the
+    bound: ``stop`` is then set and the walk may end after its page); ``done()``
+    advances the stream's ``newest_time``, to be called only once the walk has
+    completed.
+    """
+
+    def __init__(self, run: AccountRun, stream: str) -> None:
+        self.state = run.state.setdefault(stream, {})
+        self.seen: str | None = self.state.get("newest_time")
+        self.seen_at = datetime.fromisoformat(self.seen) if self.seen and not run.backfill else None
+        self.bound = run.lower_bound(stream)
+        self.newest: datetime | None = None
+        self.stop = False
+
+    def admit(self, at: datetime) -> bool | None:
+        if at < self.bound:
+            self.stop = True
+            return None
+        if self.newest is None or at > self.newest:
+            self.newest = at
+        return self.seen_at is None or at > self.seen_at
+
+    def done(self) -> None:
+        if self.newest is not None and (not self.seen or self.newest > datetime.fromisoformat(self.seen)):
+            self.state["newest_time"] = self.newest.isoformat()
 
 
 class Connector(ABC):

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, Row, jwt_expiry
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row, jwt_expiry
 from pulse.connectors.http import HttpError
 from pulse.exceptions import SourceError
 
@@ -74,34 +73,25 @@ class BlueskyConnector(Connector):
         stream's ``newest_time`` advances only when the pass completes.
         """
         run = self.run
-        state = run.state.setdefault(stream, {})
-        seen = state.get("newest_time")
-        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
-        bound = run.lower_bound(stream)
-        newest: datetime | None = None
+        walk = NewestFirst(run, stream)
         cursor: str | None = None
         while True:
             doc = run.get(url, {**params, "cursor": cursor}, headers=headers)
-            stop = False
             for item in run.expect(doc, key):
                 post = post_of(item)
                 if post is None:
                     continue
                 try:
-                    at = run.parse_time(post["record"]["createdAt"])
+                    new = walk.admit(run.parse_time(post["record"]["createdAt"]))
                 except UNREADABLE:
                     yield post, True
                     continue
-                if at < bound:
-                    stop = True
-                    continue
-                newest = at if newest is None or at > newest else newest
-                yield post, seen_at is None or at > seen_at
+                if new is not None:
+                    yield post, new
             cursor = doc.get("cursor")
-            if stop or not cursor:
+            if walk.stop or not cursor:
                 break
-        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
-            state["newest_time"] = newest.isoformat()
+        walk.done()
 
     def feed(self) -> None:
         run = self.run

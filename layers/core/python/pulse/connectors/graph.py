@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, AccountRun, Connector
+from pulse.connectors.base import UNREADABLE, AccountRun, Connector, NewestFirst
 from pulse.connectors.http import BudgetExhaustedError, HttpError, meta_usage, strip_secret_params
 
 #: Usage (percent of a limit, from Meta's usage headers) at which a run stops asking before it is
@@ -101,28 +100,20 @@ class GraphConnector(Connector):
         stream's ``newest_time`` advances only when a pass completes.
         """
         run = self.run
-        state = run.state.setdefault(stream, {})
-        seen = state.get("newest_time")
-        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
-        bound = run.lower_bound(stream)
-        resume = state.pop("resume", None)
-        newest: datetime | None = None
+        walk = NewestFirst(run, stream)
+        resume = walk.state.pop("resume", None)
         starts = [resume, path] if resume else [path]
         for start in starts:
             for page in self.pages(stream, start, params if start == path else {}):
-                stop = False
+                walk.stop = False
                 for node in page:
                     try:
-                        at = run.parse_time(node[time_field])
+                        new = walk.admit(run.parse_time(node[time_field]))
                     except UNREADABLE:
                         yield node, True  # let the caller quarantine it
                         continue
-                    if at < bound:
-                        stop = True
-                        continue
-                    newest = at if newest is None or at > newest else newest
-                    yield node, seen_at is None or at > seen_at
-                if stop:
+                    if new is not None:
+                        yield node, new
+                if walk.stop:
                     break
-        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
-            state["newest_time"] = newest.isoformat()
+        walk.done()

@@ -320,10 +320,14 @@ class HttpClient:
         budget: Budget | None = None,
     ) -> Response:
         """GET ``url`` (with ``params`` appended); returns a 2xx response or raises."""
+        return self._send("GET", self._with(url, params), headers, None, budget)
+
+    @staticmethod
+    def _with(url: str, params: Mapping[str, Any] | None) -> str:
         if params:
             query = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True, safe=":,()")
             url = f"{url}{'&' if '?' in url else '?'}{query}"
-        return self._send("GET", url, headers, None, budget)
+        return url
 
     def post_form(
         self,
@@ -343,10 +347,12 @@ class HttpClient:
         url: str,
         doc: Any,
         *,
+        params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         budget: Budget | None = None,
     ) -> Response:
-        """POST ``doc`` as JSON (a session request): like :meth:`post_form`, the body is never logged."""
+        """POST ``doc`` as JSON (a session request, a query): like :meth:`post_form`, the body is never logged."""
+        url = self._with(url, params)
         if doc is None:  # a bodiless call (e.g. refreshing a session with its refresh token)
             return self._send("POST", url, headers, None, budget)
         json_headers = {"Content-Type": "application/json", **(headers or {})}

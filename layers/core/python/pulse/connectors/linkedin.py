@@ -21,12 +21,11 @@ query values are URL-encoded as Rest.li 2.0 requires (``List(...)`` kept).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from pulse.connectors.base import UNREADABLE, Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
 
 DEFAULT_VERSION = "202606"
 PAGE = 50
@@ -65,32 +64,23 @@ class LinkedInConnector(Connector):
 
     def posts(self) -> None:
         run = self.run
-        state = run.state.setdefault("posts", {})
-        seen = state.get("newest_time")
-        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
-        bound = run.lower_bound("posts")
-        newest: datetime | None = None
+        walk = NewestFirst(run, "posts")
         start = 0
         while True:
             doc = run.get(f"/posts?q=author&author={enc(self.org)}&sortBy=CREATED&count={PAGE}&start={start}")
             elements = run.expect(doc, "elements")
-            stop = False
             for node in elements:
                 try:
-                    at = run.parse_time(node["createdAt"])
+                    new = walk.admit(run.parse_time(node["createdAt"]))
                 except UNREADABLE:
                     run.item(node, partial(self._post, new=True))  # quarantined with its error
                     continue
-                if at < bound:
-                    stop = True
-                    continue
-                newest = at if newest is None or at > newest else newest
-                run.item(node, partial(self._post, new=seen_at is None or at > seen_at))
+                if new is not None:
+                    run.item(node, partial(self._post, new=new))
             start += len(elements)
-            if stop or len(elements) < PAGE:
+            if walk.stop or len(elements) < PAGE:
                 break
-        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
-            state["newest_time"] = newest.isoformat()
+        walk.done()
 
     def _post(self, node: dict[str, Any], *, new: bool) -> Row:
         # Metrics come from the statistics stream; until then they are unknown.

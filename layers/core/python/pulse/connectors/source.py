@@ -48,9 +48,11 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "mastodon": "",  # the account's own instance: https://<instance> from id user@instance
     "bluesky": "https://public.api.bsky.app",
     "bluesky_pds": "https://bsky.social",  # sessions and notifications (app password), the account's PDS
+    "tiktok": "https://open.tiktokapis.com",
     # OAuth 2.0 token endpoints, for refresh credentials (docs/connectors.md)
     "youtube_oauth": "https://oauth2.googleapis.com/token",
     "linkedin_oauth": "https://www.linkedin.com/oauth/v2/accessToken",
+    "tiktok_oauth": "https://open.tiktokapis.com/v2/oauth/token/",
 }
 _OAUTH_SUFFIX = "_oauth"
 ENV_REFETCH_DAYS = "PULSE_FETCH_REFETCH_DAYS"
@@ -86,6 +88,7 @@ CONNECTORS: dict[str, str] = {
     "youtube": "pulse.connectors.youtube:YouTubeConnector",
     "mastodon": "pulse.connectors.mastodon:MastodonConnector",
     "bluesky": "pulse.connectors.bluesky:BlueskyConnector",
+    "tiktok": "pulse.connectors.tiktok:TikTokConnector",
 }
 
 
@@ -158,6 +161,7 @@ class PlatformSource(Source):
                 if k.endswith(_OAUTH_SUFFIX)
             },
             clock=lambda: self.now().timestamp(),
+            on_rotate=self.tokens.save,
         )
         self.on_progress = on_progress
         self.checkpoints = CheckpointStore(store)

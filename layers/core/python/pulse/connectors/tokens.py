@@ -49,6 +49,8 @@ ENV_TOKEN_PREFIX = "PULSE_TOKEN_"
 ENV_TOKENS_FILE = "PULSE_TOKENS_FILE"
 ENV_TOKENS_SECRET = "PULSE_TOKENS_SECRET"
 ENV_TOKENS_PARAMETER_PREFIX = "PULSE_TOKENS_PARAMETER_PREFIX"
+#: The form field of the client id at a token endpoint, where it is not ``client_id``.
+CLIENT_FIELD = {"tiktok": "client_key"}
 
 
 def env_name(platform: str, account_id: str | None = None) -> str:
@@ -93,6 +95,8 @@ def _credential(value: Any, platform: str, account_id: str) -> Credential | None
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping) and "refresh_token" in value:
+        if "client_id" not in value and "client_key" in value:  # TikTok's name for the client id
+            value = {**value, "client_id": value["client_key"]}
         missing = [f for f in _REFRESH_FIELDS if not isinstance(value.get(f), str) or not value.get(f)]
         if missing:
             raise ConfigError(
@@ -118,11 +122,43 @@ def _from_document(doc: Any, platform: str, account_id: str) -> Credential | Non
     return _credential(entry, platform, account_id)
 
 
+def credential_document(credential: RefreshCredential) -> dict[str, str]:
+    """A refresh credential as stored in a token document."""
+    doc = {
+        "refresh_token": credential.refresh_token,
+        "client_id": credential.client_id,
+        "client_secret": credential.client_secret,
+    }
+    if credential.token_url:
+        doc["token_url"] = credential.token_url
+    return doc
+
+
+def _replaced(doc: Any, platform: str, account_id: str, credential: RefreshCredential) -> dict[str, Any]:
+    """``doc`` with the account's credential replaced (where it was: per account, or the platform's)."""
+    out = dict(doc) if isinstance(doc, Mapping) else {}
+    entry = out.get(platform)
+    value = credential_document(credential)
+    if isinstance(entry, Mapping) and "refresh_token" not in entry:
+        out[platform] = {**entry, account_id if account_id in entry or "*" not in entry else "*": value}
+    else:
+        out[platform] = value
+    return out
+
+
 class TokenProvider(ABC):
     """Returns the token (or refresh credential) for an account, or None when this provider has none."""
 
     @abstractmethod
     def token(self, platform: str, account_id: str) -> Credential | None: ...
+
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """Store a rotated refresh credential (TikTok issues a new refresh token on every refresh and
+        the old one stops working). Raises :class:`SourceError` where the store cannot be written."""
+        raise SourceError(
+            f"{platform} account {account_id!r}: the refresh token was rotated but {type(self).__name__} "
+            "cannot store the new one; keep this credential in the tokens file, Secrets Manager or SSM"
+        )
 
 
 class StaticTokens(TokenProvider):
@@ -133,6 +169,9 @@ class StaticTokens(TokenProvider):
 
     def token(self, platform: str, account_id: str) -> Credential | None:
         return _from_document(self.document, platform, account_id)
+
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        self.document = _replaced(self.document, platform, account_id, credential)
 
 
 class EnvTokens(TokenProvider):
@@ -161,6 +200,25 @@ class FileTokens(TokenProvider):
                 raise ConfigError(f"tokens file {self.path} is not valid JSON/YAML") from exc
         return _from_document(self._doc, platform, account_id)
 
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """Rewrite the file with the new credential (written beside it, then renamed over it)."""
+        self._doc = None
+        self.token(platform, account_id)  # the file as it is now
+        doc = _replaced(self._doc, platform, account_id, credential)
+        text = (
+            json.dumps(doc, indent=2, ensure_ascii=False)
+            if self.path.suffix == ".json"
+            else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+        )
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.chmod(self.path.stat().st_mode & 0o777)
+            tmp.replace(self.path)
+        except OSError as exc:
+            raise SourceError(f"cannot write tokens file {self.path}: {exc.strerror}") from None
+        self._doc = doc
+
 
 class SecretsManagerTokens(TokenProvider):
     """A JSON token document in AWS Secrets Manager, via Powertools (cached ``max_age`` seconds)."""
@@ -170,6 +228,7 @@ class SecretsManagerTokens(TokenProvider):
         self.boto3_client = boto3_client
         self.max_age = max_age
         self._provider: Any = None
+        self._saved: dict[tuple[str, str], Credential] = {}
 
     def token(self, platform: str, account_id: str) -> Credential | None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -185,7 +244,23 @@ class SecretsManagerTokens(TokenProvider):
         except (GetParameterError, TransformParameterError) as exc:
             # The message names the secret, never its value.
             raise SourceError(f"cannot read tokens secret {self.secret_id!r}: {type(exc).__name__}") from None
-        return _from_document(doc, platform, account_id)
+        return self._saved.get((platform, account_id)) or _from_document(doc, platform, account_id)
+
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """``PutSecretValue`` with the secret's current document and the new credential (the function
+        needs ``secretsmanager:PutSecretValue`` on it); kept in memory too, over Powertools' cache."""
+        import boto3
+
+        client = self.boto3_client or boto3.client("secretsmanager")
+        try:
+            current = json.loads(client.get_secret_value(SecretId=self.secret_id)["SecretString"])
+            doc = _replaced(current, platform, account_id, credential)
+            client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(doc))
+        except Exception as exc:  # botocore's errors, a secret that is not JSON: never its content
+            raise SourceError(
+                f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: {type(exc).__name__}"
+            ) from None
+        self._saved = {**self._saved, (platform, account_id): credential}
 
 
 class SsmTokens(TokenProvider):
@@ -230,6 +305,14 @@ class ChainTokens(TokenProvider):
                 return value
         return None
 
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """Store where the credential came from (the first provider that has one)."""
+        for provider in self.providers:
+            if provider.token(platform, account_id):
+                provider.save(platform, account_id, credential)
+                return
+        super().save(platform, account_id, credential)
+
 
 def default_token_provider(
     environ: Mapping[str, str] | None = None, *, secrets_client: Any = None, ssm_client: Any = None
@@ -268,11 +351,15 @@ class OAuthTokens:
         *,
         clock: Callable[[], float] = time.time,
         margin: float = 300.0,
+        on_rotate: Callable[[str, str, RefreshCredential], None] | None = None,
     ) -> None:
         self.http = http
         self.token_urls = dict(token_urls)
         self.clock = clock
         self.margin = margin
+        self.on_rotate = on_rotate
+        #: Rotated refresh tokens that could not be stored, per (platform, account): reported by the run.
+        self.rotation_errors: dict[tuple[str, str], str] = {}
         self._cache: dict[tuple[str, str, str], tuple[str, float]] = {}
 
     def access_token(
@@ -294,7 +381,7 @@ class OAuthTokens:
         form = {
             "grant_type": "refresh_token",
             "refresh_token": credential.refresh_token,
-            "client_id": credential.client_id,
+            CLIENT_FIELD.get(platform, "client_id"): credential.client_id,
             "client_secret": credential.client_secret,
         }
         try:
@@ -313,6 +400,21 @@ class OAuthTokens:
         if not isinstance(token, str) or not token:
             raise SourceError(f"{where}: the token endpoint answered without an access_token")
         self._cache[key] = (token, self.clock() + lifetime)
+        rotated = doc.get("refresh_token")
+        if isinstance(rotated, str) and rotated and rotated != credential.refresh_token:
+            renewed = RefreshCredential(
+                rotated, credential.client_id, credential.client_secret, credential.token_url
+            )
+            fingerprint = hashlib.sha256(rotated.encode()).hexdigest()[:16]
+            self._cache[(platform, account_id, fingerprint)] = (token, self.clock() + lifetime)
+            try:
+                if self.on_rotate is None:
+                    raise SourceError(
+                        f"{where}: the refresh token was rotated and there is no token store to keep it"
+                    )
+                self.on_rotate(platform, account_id, renewed)
+            except SourceError as exc:
+                self.rotation_errors[(platform, account_id)] = str(exc)
         return token
 
 

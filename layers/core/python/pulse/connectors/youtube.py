@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, Row
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
 from pulse.connectors.http import HttpError
 
 #: Rows of one Analytics "top videos" report (its documented maximum).
@@ -56,12 +56,8 @@ class YouTubeConnector(Connector):
 
     def videos(self) -> None:
         run = self.run
-        state = run.state.setdefault("videos", {})
-        seen = state.get("newest_time")
-        seen_at = datetime.fromisoformat(seen) if seen and not run.backfill else None
-        bound = run.lower_bound("videos")
+        walk = NewestFirst(run, "videos")
         found: dict[str, bool] = {}
-        newest: datetime | None = None
         token: str | None = None
         while True:
             params = {
@@ -71,29 +67,26 @@ class YouTubeConnector(Connector):
                 "pageToken": token,
             }
             doc = run.get("/playlistItems", params)
-            stop = False
             for item in run.expect(doc, "items"):
                 details = item.get("contentDetails", {})
                 try:
-                    at = run.parse_time(details.get("videoPublishedAt") or item["snippet"]["publishedAt"])
+                    new = walk.admit(
+                        run.parse_time(details.get("videoPublishedAt") or item["snippet"]["publishedAt"])
+                    )
                 except UNREADABLE as exc:
                     run.quarantine_item(item, exc)  # alone: the rest of the page is kept
                     continue
-                if at < bound:
-                    stop = True
-                    continue
-                newest = at if newest is None or at > newest else newest
-                found[details["videoId"]] = seen_at is None or at > seen_at
+                if new is not None:
+                    found[details["videoId"]] = new
             token = doc.get("nextPageToken")
-            if stop or not token:
+            if walk.stop or not token:
                 break
         ids = list(found)
         for n in range(0, len(ids), 50):
             doc = run.get("/videos", {"part": "snippet,statistics", "id": ",".join(ids[n : n + 50])})
             for video in run.expect(doc, "items"):
                 run.item(video, partial(self._video, new=found.get(video.get("id"), True)))
-        if newest is not None and (not seen or newest > datetime.fromisoformat(seen)):
-            state["newest_time"] = newest.isoformat()
+        walk.done()
         for post_id, row in run.posts.items():
             if (row["comments"] or 0) > 0:
                 run.follow_thread(post_id, row["created_at"])
