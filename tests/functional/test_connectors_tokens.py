@@ -107,3 +107,28 @@ def test_http_timeout_is_retried() -> None:
         clock = FakeClock()
         assert client(clock).get(f"{api.url}/slow").json() == {"ok": True}
         assert clock.sleeps == [1.0]
+
+
+def test_rotated_refresh_tokens_are_stored_back_in_secrets_manager_and_ssm(aws: None) -> None:
+    from pulse.connectors.tokens import RefreshCredential
+
+    rotated = RefreshCredential("rft.new-refresh", "awclientkey", "client-secret")
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.create_secret(Name="pulse/tokens", SecretString=json.dumps(
+        {"x": "AAAA", "tiktok": {"northwind": {"refresh_token": "rft.old", "client_key": "awclientkey", "client_secret": "client-secret"}}}))  # fmt: skip
+    tokens = SecretsManagerTokens("pulse/tokens", boto3_client=secrets)
+    tokens.save("tiktok", "northwind", rotated)
+    stored = json.loads(secrets.get_secret_value(SecretId="pulse/tokens")["SecretString"])
+    assert stored["tiktok"]["northwind"]["refresh_token"] == "rft.new-refresh" and stored["x"] == "AAAA"
+    assert tokens.token("tiktok", "northwind") == rotated  # not Powertools' 5-minute-old copy
+
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name="/pulse/tokens/tiktok", Type="SecureString", Value=json.dumps(
+        {"northwind": {"refresh_token": "rft.old", "client_key": "awclientkey", "client_secret": "client-secret"}}))  # fmt: skip
+    from_ssm = SsmTokens("/pulse/tokens", boto3_client=ssm)
+    from_ssm.save("tiktok", "northwind", rotated)
+    value = json.loads(
+        ssm.get_parameter(Name="/pulse/tokens/tiktok", WithDecryption=True)["Parameter"]["Value"]
+    )
+    assert value["northwind"]["refresh_token"] == "rft.new-refresh"
+    assert from_ssm.token("tiktok", "northwind") == rotated

@@ -271,11 +271,14 @@ class SsmTokens(TokenProvider):
         self.boto3_client = boto3_client
         self.max_age = max_age
         self._provider: Any = None
+        self._saved: dict[tuple[str, str], Credential] = {}
 
     def token(self, platform: str, account_id: str) -> Credential | None:
         from aws_lambda_powertools.utilities.parameters import SSMProvider
         from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+        if (platform, account_id) in self._saved:
+            return self._saved[(platform, account_id)]
         if self._provider is None:
             self._provider = SSMProvider(boto3_client=self.boto3_client)
         try:
@@ -290,6 +293,24 @@ class SsmTokens(TokenProvider):
             except ValueError:
                 raise SourceError(f"parameter {self.prefix}/{platform} is not valid JSON") from None
         return value
+
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """``PutParameter`` (SecureString, overwrite) of ``<prefix>/<platform>`` with the new credential
+        (the function needs ``ssm:PutParameter`` and ``kms:Encrypt`` there)."""
+        import boto3
+
+        client = self.boto3_client or boto3.client("ssm")
+        name = f"{self.prefix}/{platform}"
+        try:
+            current = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+            entry = json.loads(current) if current.lstrip().startswith("{") else {}
+            doc = _replaced({platform: entry}, platform, account_id, credential)[platform]
+            client.put_parameter(Name=name, Value=json.dumps(doc), Type="SecureString", Overwrite=True)
+        except Exception as exc:  # botocore's errors: never the parameter's value
+            raise SourceError(
+                f"cannot store the rotated {platform} refresh token in {name}: {type(exc).__name__}"
+            ) from None
+        self._saved = {**self._saved, (platform, account_id): credential}
 
 
 class ChainTokens(TokenProvider):
