@@ -214,7 +214,7 @@ def test_malformed_page_is_quarantined_and_everything_else_kept(
     # the stream's checkpoint does not advance; the next run asks again and gets the data
     src.commit()
     state = src.checkpoints.load(BRAND.id, platform, ACCOUNTS[platform])
-    assert case.cursor not in state.get(case.stream, {}), state
+    assert getattr(state.stream(case.stream), case.cursor) is None, state
     again = source(store, apis)
     tables = again.fetch(BRAND, START, NOW)
     assert again.last_report.ok, again.last_report.lines()
@@ -246,7 +246,7 @@ def test_malformed_later_page_keeps_the_pages_before_it(
     assert len(kept) == graph.page_size
     src.commit()
     state = src.checkpoints.load(BRAND.id, platform, ACCOUNTS[platform])
-    assert CASES[platform].cursor not in state.get(CASES[platform].stream, {}), state
+    assert getattr(state.stream(CASES[platform].stream), CASES[platform].cursor) is None, state
     again = source(store, apis).fetch(BRAND, START, NOW)
     assert len(rows(again, platform)["posts"]) > graph.page_size
     assert set(kept["post_id"]) <= set(rows(again, platform)["posts"]["post_id"])
@@ -270,7 +270,7 @@ def test_malformed_answer_after_the_listing_keeps_the_checkpoint(
     assert mine.quarantined == 1 and mine.errors
     src.commit()
     state = src.checkpoints.load(BRAND.id, platform, ACCOUNTS[platform])
-    assert case.cursor not in state.get(case.stream, {}), state
+    assert getattr(state.stream(case.stream), case.cursor) is None, state
 
 
 def leak(platform: str, apis: dict[str, Any], token: str) -> None:
@@ -467,4 +467,4 @@ def test_youtube_daily_quota_stops_the_account_until_the_next_run(
     assert not apis["youtube"].paths(r"/v2/reports")  # the account stopped there
     src.commit()
     state = src.checkpoints.load(BRAND.id, "youtube", ACCOUNTS["youtube"])
-    assert "newest_time" not in state.get("videos", {}) and "synced_from" not in state
+    assert state.stream("videos").newest_time is None and state.synced_from is None

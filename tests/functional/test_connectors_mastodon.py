@@ -75,7 +75,7 @@ def test_next_run_pages_forward_from_the_checkpoint(store: LocalStore, api: Fake
     assert len(tables.posts) == 9  # the new ones and the re-fetched week
     later.commit()
     state = later.checkpoints.load(BRAND.id, "mastodon", ACCOUNT_ID)
-    assert state["statuses"]["since_id"] == max((s["id"] for s in api.statuses), key=int)
+    assert state.stream("statuses").since_id == max((s["id"] for s in api.statuses), key=int)
     assert [o.key for o in store.list("state/")] == [
         f"state/cafe-boreal/mastodon/{SLUG}{state_suffix(ACCOUNT_ID)}.json"
     ]

@@ -161,7 +161,9 @@ def test_throttling_error_code_on_a_400_is_no_refusal(store: LocalStore, api: Fa
     assert not any("refused" in w for w in report["facebook"].schema_warnings)
     assert len(api.paths(r"/v24\.0/\d+/published_posts")) == 3  # 2 pages on the first run, 1 throttled now
     pd.testing.assert_frame_equal(lake_posts(store, "facebook"), known)
-    assert second.checkpoints.load(BRAND.id, "facebook", "104000000000001")["posts"] == state["posts"]
+    assert second.checkpoints.load(BRAND.id, "facebook", "104000000000001").stream("posts") == state.stream(
+        "posts"
+    )
     assert (
         report["instagram"].new_posts == 0 and not report["instagram"].rate_limited
     )  # the other account runs

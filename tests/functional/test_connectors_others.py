@@ -221,7 +221,7 @@ def test_bluesky_app_password_adds_mentions_outside_threads(store: LocalStore, a
     assert not {a.platform: a for a in src.last_report.accounts}["bluesky"].errors
     src.commit()
     state = src.checkpoints.load(BRAND.id, "bluesky", BRAND.accounts[2].id)
-    assert state["mentions"]["newest_time"].startswith("2026-11-05T07:00")
+    assert (state.stream("mentions").newest_time or "").startswith("2026-11-05T07:00")
     stored = "\n".join(store.get(o.key).decode("utf-8", "replace") for o in store.list(""))
     assert bs.app_password not in stored and bs.access_jwt not in stored
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def test_malformed_page_goes_to_quarantine_and_the_rest_is_kept(store: LocalStor
     # a post, which the conversation search finds; the mention outside any conversation is lost
     assert set(tables.messages["message_id"]) == {api.tweets[7]["id"], api.mentions[0]["id"]}
     src.commit()
-    assert "since_id" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere").get("mentions", {})
+    assert src.checkpoints.load(BRAND.id, "x", "maisonlumiere").stream("mentions").since_id is None
 
 
 def test_bad_record_is_quarantined_alone(store: LocalStore, api: FakeX) -> None:
@@ -170,7 +171,8 @@ def test_renamed_metric_leaves_field_unknown_and_warns(store: LocalStore) -> Non
     )
     assert "non_public_metrics not allowed" in warnings
     src.commit()
-    assert "non_public" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere")  # found out per run
+    stored = json.loads(store.get("state/maison-lumiere/x/maisonlumiere.json"))
+    assert "non_public" not in stored and stored["version"] == 2  # found out per run, never stored
 
 
 def test_time_budget_stops_cleanly_and_the_next_run_resumes(store: LocalStore, api: FakeX) -> None:
@@ -181,17 +183,17 @@ def test_time_budget_stops_cleanly_and_the_next_run_resumes(store: LocalStore, a
     assert 0 < len(tables.posts) < 7
     src.commit()
     state = src.checkpoints.load(BRAND.id, "x", "maisonlumiere")
-    assert state["tweets"]["resume"]["token"].startswith("p")
-    assert "since_id" not in state["tweets"]
+    assert state.stream("tweets").resume["token"].startswith("p")
+    assert state.stream("tweets").since_id is None
 
     api.requests.clear()
     again = source(store, api)
     tables = again.fetch(BRAND, START, NOW)
     first = api.paths(r"/2/users/\d+/tweets")[0]
-    assert first.arg("pagination_token") == state["tweets"]["resume"]["token"]
+    assert first.arg("pagination_token") == state.stream("tweets").resume["token"]
     assert not again.last_report.stopped_by_budget
     again.commit()
-    assert again.checkpoints.load(BRAND.id, "x", "maisonlumiere")["tweets"]["since_id"] == max(
+    assert again.checkpoints.load(BRAND.id, "x", "maisonlumiere").stream("tweets").since_id == max(
         (t["id"] for t in api.tweets), key=int
     )
 
@@ -244,8 +246,11 @@ def test_a_refusal_remembered_by_an_old_checkpoint_is_forgotten(store: LocalStor
     src = source(store, api)
     src.fetch(BRAND, START, NOW)
     src.commit()
+    # the checkpoint as the code before December 2026 wrote it (version 1, flat, with the refusal)
     state = src.checkpoints.load(BRAND.id, "x", "maisonlumiere")
-    src.checkpoints.save(BRAND.id, "x", "maisonlumiere", {**state, "non_public": False})  # as written before
+    old = {**state.ids, "non_public": False, "synced_from": state.synced_from, "recent": state.recent,
+           "threads": state.threads, **{name: c.to_dict() for name, c in state.streams.items()}}  # fmt: skip
+    store.put("state/maison-lumiere/x/maisonlumiere.json", json.dumps(old).encode(), "application/json")
     later = source(store, api, now=NOW + timedelta(hours=2))
     tables = later.fetch(BRAND, NOW, NOW + timedelta(hours=2))
     assert tables.posts["clicks"].eq(7).all()
@@ -317,4 +322,4 @@ def test_usage_cap_stops_the_account_without_retrying(store: LocalStore, api: Fa
     assert "usage cap" in (account.rate_limited or "") and clock.sleeps == [] and not account.errors
     assert len(api.paths(r"/2/users/\d+/tweets")) == 1 and not api.paths(r"/2/users/\d+/mentions")
     src.commit()
-    assert "since_id" not in src.checkpoints.load(BRAND.id, "x", "maisonlumiere").get("tweets", {})
+    assert src.checkpoints.load(BRAND.id, "x", "maisonlumiere").stream("tweets").since_id is None

@@ -97,3 +97,33 @@ def test_base_urls_from_env_and_arguments() -> None:
     urls = resolve_base_urls({"bluesky": "http://127.0.0.1:9"}, {"PULSE_X_BASE_URL": "http://127.0.0.1:8"})
     assert urls["x"] == "http://127.0.0.1:8" and urls["bluesky"] == "http://127.0.0.1:9"
     assert urls["facebook"].startswith("https://graph.facebook.com/")
+
+
+def test_checkpoint_version_1_still_loads_and_is_written_as_version_2() -> None:
+    from pulse.connectors.checkpoint import Checkpoint, StreamCursor
+
+    v1 = {"account": "maisonlumiere", "platform": "x", "user_id": "1500", "username": "maisonlumiere",
+          "non_public": False, "comments_synced": True, "synced_from": "2026-10-01T00:00:00+00:00",
+          "last_run": "2026-11-05T09:00:00+00:00", "recent": {"1": "2026-11-04T10:00:00+00:00"},
+          "threads": {"1": "2026-11-04T10:00:00+00:00"},
+          "tweets": {"since_id": "1900", "resume": {"token": "p3", "newest_id": "1900"}},
+          "posts": {"newest_time": "2026-11-04T10:00:00+00:00"}}  # fmt: skip
+    checkpoint = Checkpoint.from_dict(v1)
+    assert checkpoint.ids == {"user_id": "1500", "username": "maisonlumiere"}
+    assert checkpoint.stream("tweets") == StreamCursor(
+        since_id="1900", resume={"token": "p3", "newest_id": "1900"}
+    )
+    assert checkpoint.stream("posts").newest_time == "2026-11-04T10:00:00+00:00"
+    assert checkpoint.synced_from == "2026-10-01T00:00:00+00:00" and checkpoint.threads == v1["threads"]
+    assert set(checkpoint.streams) == {"tweets", "posts"}  # the dropped flags are gone
+    v2 = checkpoint.to_dict()
+    assert v2["version"] == 2 and "non_public" not in v2 and "comments_synced" not in v2
+    assert Checkpoint.from_dict(v2) == checkpoint
+
+
+def test_a_checkpoint_from_a_newer_version_is_refused_not_overwritten() -> None:
+    from pulse.connectors.checkpoint import Checkpoint
+    from pulse.exceptions import SourceError
+
+    with pytest.raises(SourceError, match="newer"):
+        Checkpoint.from_dict({"version": 3, "streams": {}})

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pulse.config import validate_brand_id
+from pulse.connectors.checkpoint import Checkpoint
 from pulse.exceptions import NotFoundError
 from pulse.storage import ObjectStore
 
@@ -131,20 +132,24 @@ def read_archived(store: ObjectStore, key: str) -> dict[str, Any]:
 
 
 class CheckpointStore:
-    """One small JSON document per brand account: cursors, ids, recent posts."""
+    """One small JSON document per brand account (a :class:`~pulse.connectors.checkpoint.Checkpoint`)."""
 
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
 
-    def load(self, brand: str, platform: str, account_id: str) -> dict[str, Any]:
+    def load(self, brand: str, platform: str, account_id: str) -> Checkpoint:
+        """The account's checkpoint (an empty one before its first run); older versions are migrated."""
         try:
-            data: dict[str, Any] = json.loads(self.store.get(state_key(brand, platform, account_id)))
+            data = json.loads(self.store.get(state_key(brand, platform, account_id)))
         except NotFoundError:
-            return {}
-        return data
+            return Checkpoint()
+        return Checkpoint.from_dict(data if isinstance(data, dict) else {})
 
-    def save(self, brand: str, platform: str, account_id: str, state: dict[str, Any]) -> None:
+    def save(self, brand: str, platform: str, account_id: str, checkpoint: Checkpoint) -> None:
         body = json.dumps(
-            {**state, "account": account_id, "platform": platform}, indent=2, sort_keys=True, default=str
+            {**checkpoint.to_dict(), "account": account_id, "platform": platform},
+            indent=2,
+            sort_keys=True,
+            default=str,
         )
         self.store.put(state_key(brand, platform, account_id), body.encode("utf-8"), "application/json")

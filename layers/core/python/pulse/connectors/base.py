@@ -4,8 +4,9 @@ A connector is a small class per platform. Its ``streams()`` are independent
 parts of the fetch (the posts, the mentions, the follower count...): a stream
 that fails (an HTTP error, a quarantined page) is reported and the others
 still run; a spent time budget stops the account (and the run) cleanly. A
-stream advances its own cursors in ``state`` only once its data is in hand,
-and :class:`~pulse.connectors.source.PlatformSource` persists ``state`` only
+stream advances its own cursors in the account's
+:class:`~pulse.connectors.checkpoint.Checkpoint` only once its data is in hand,
+and :class:`~pulse.connectors.source.PlatformSource` persists it only
 after the lake has stored that data.
 """
 
@@ -25,6 +26,7 @@ import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.connectors.archive import ArchivedPage, RawArchive
+from pulse.connectors.checkpoint import Checkpoint
 from pulse.connectors.http import (
     Budget,
     BudgetExhaustedError,
@@ -219,7 +221,7 @@ class AccountRun:
         http: HttpClient,
         archive: RawArchive,
         budget: Budget,
-        state: dict[str, Any],
+        checkpoint: Checkpoint,
         now: datetime,
         start: datetime,
         refetch_days: int,
@@ -243,12 +245,12 @@ class AccountRun:
         self.http = http
         self.archive = archive
         self.budget = budget
-        self.state = state
+        self.checkpoint = checkpoint
         self.now = now
         self.start = start
         self.refetch_since = now - timedelta(days=refetch_days)
         #: ``start`` is older than anything fetched before: ignore cursors, go back to ``start``.
-        synced_from = state.get("synced_from")
+        synced_from = checkpoint.synced_from
         self.backfill = isinstance(synced_from, str) and start < datetime.fromisoformat(synced_from)
         self.progress = progress
         self.headers: dict[str, str] = {}
@@ -364,12 +366,12 @@ class AccountRun:
 
     def follow_thread(self, post_id: str, created_at: str) -> None:
         """Follow the comment thread of a post (its replies are fetched while it is recent enough)."""
-        self.state.setdefault("threads", {})[str(post_id)] = created_at
+        self.checkpoint.threads[str(post_id)] = created_at
 
     @property
     def first_run(self) -> bool:
         """No complete run of this account yet (or a backfill): conversations are read from ``start``."""
-        return self.backfill or "synced_from" not in self.state
+        return self.backfill or self.checkpoint.synced_from is None
 
     def recent_threads(self) -> dict[str, str]:
         """The comment threads to walk this run (post id -> its time), in id order.
@@ -380,9 +382,9 @@ class AccountRun:
         ``SWEEP_DAYS`` days, for replies that arrive late on older posts. The
         checkpoint keeps the threads of the last ``SWEEP_DAYS`` days.
         """
-        threads = {i: datetime.fromisoformat(at) for i, at in self.state.get("threads", {}).items()}
+        threads = {i: datetime.fromisoformat(at) for i, at in self.checkpoint.threads.items()}
         keep_from = min(self.now - SWEEP_DAYS, self.refetch_since)
-        swept = self.state.get("swept_at")
+        swept = self.checkpoint.swept_at
         if self.first_run:
             bound = min(self.start, self.refetch_since)
         elif not swept or datetime.fromisoformat(swept) <= self.now - SWEEP_EVERY:
@@ -390,8 +392,8 @@ class AccountRun:
         else:
             bound = self.refetch_since
         if bound <= keep_from:
-            self.state["swept_at"] = self.now.isoformat()
-        self.state["threads"] = {i: at.isoformat() for i, at in threads.items() if at >= keep_from}
+            self.checkpoint.swept_at = self.now.isoformat()
+        self.checkpoint.threads = {i: at.isoformat() for i, at in threads.items() if at >= keep_from}
         return {i: at.isoformat() for i, at in sorted(threads.items()) if at >= bound}
 
     def post(
@@ -506,7 +508,8 @@ class AccountRun:
 
     def lower_bound(self, stream: str) -> datetime:
         """Oldest time a stream must reach: its last newest item, or ``start`` on the first run."""
-        seen = self.state.get(stream, {}).get("newest_time")
+        cursor = self.checkpoint.streams.get(stream)
+        seen = cursor.newest_time if cursor else None
         if not seen:
             return self.start
         bound = self.start if self.backfill else datetime.fromisoformat(seen)
@@ -523,8 +526,8 @@ class NewestFirst:
     """
 
     def __init__(self, run: AccountRun, stream: str) -> None:
-        self.state = run.state.setdefault(stream, {})
-        self.seen: str | None = self.state.get("newest_time")
+        self.cursor = run.checkpoint.stream(stream)
+        self.seen: str | None = self.cursor.newest_time
         self.seen_at = datetime.fromisoformat(self.seen) if self.seen and not run.backfill else None
         self.bound = run.lower_bound(stream)
         self.newest: datetime | None = None
@@ -540,7 +543,7 @@ class NewestFirst:
 
     def done(self) -> None:
         if self.newest is not None and (not self.seen or self.newest > datetime.fromisoformat(self.seen)):
-            self.state["newest_time"] = self.newest.isoformat()
+            self.cursor.newest_time = self.newest.isoformat()
 
 
 class Connector(ABC):

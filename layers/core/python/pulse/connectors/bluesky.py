@@ -42,7 +42,7 @@ class BlueskyConnector(Connector):
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "profile", self.profile
-        if "did" not in self.run.state:
+        if "did" not in self.run.checkpoint.ids:
             return
         yield "feed", self.feed
         yield "threads", self.threads
@@ -54,7 +54,7 @@ class BlueskyConnector(Connector):
         doc = run.get("/xrpc/app.bsky.actor.getProfile", {"actor": run.account.id})
         if not isinstance(doc, dict) or "did" not in doc:
             run.quarantine_page("profile without a did")
-        run.state["did"] = doc["did"]
+        run.checkpoint.ids["did"] = doc["did"]
         run.follower_count(run.metric(doc, "followersCount", "profile.followersCount"))
 
     def _newest_first(
@@ -95,7 +95,7 @@ class BlueskyConnector(Connector):
 
     def feed(self) -> None:
         run = self.run
-        params = {"actor": run.state["did"], "limit": 100, "filter": "posts_with_replies"}
+        params = {"actor": run.checkpoint.ids["did"], "limit": 100, "filter": "posts_with_replies"}
         posts = self._newest_first(
             "feed",
             "/xrpc/app.bsky.feed.getAuthorFeed",
@@ -148,7 +148,7 @@ class BlueskyConnector(Connector):
     def _reply(self, post: dict[str, Any]) -> Row:
         record = post["record"]
         return self.run.message(
-            post["uri"], record["createdAt"], post["author"]["handle"], post["author"]["did"] == self.run.state["did"],
+            post["uri"], record["createdAt"], post["author"]["handle"], post["author"]["did"] == self.run.checkpoint.ids["did"],
             (record.get("reply") or {}).get("parent", {}).get("uri"), record.get("text"),
         )  # fmt: skip
 

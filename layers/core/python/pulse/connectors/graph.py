@@ -74,7 +74,7 @@ class GraphConnector(Connector):
     def pages(
         self, stream: str, path: str, params: dict[str, Any], *, resumable: bool = True
     ) -> Iterator[list[Any]]:
-        """Pages of ``data`` of ``path``; a budget stop keeps the next link in ``state[stream]["resume"]``."""
+        """Pages of ``data`` of ``path``; a budget stop keeps the next link as the stream's ``resume``."""
         run = self.run
         url: str | None = path
         query: dict[str, Any] | None = params
@@ -83,7 +83,7 @@ class GraphConnector(Connector):
                 doc = run.get(url, query)
             except BudgetExhaustedError:
                 if resumable and url != path:
-                    run.state.setdefault(stream, {})["resume"] = url
+                    run.checkpoint.stream(stream).resume = url
                 raise
             data = run.expect(doc, "data")
             yield data
@@ -101,7 +101,7 @@ class GraphConnector(Connector):
         """
         run = self.run
         walk = NewestFirst(run, stream)
-        resume = walk.state.pop("resume", None)
+        resume, walk.cursor.resume = walk.cursor.resume, None
         starts = [resume, path] if resume else [path]
         for start in starts:
             for page in self.pages(stream, start, params if start == path else {}):

@@ -46,7 +46,7 @@ class InstagramConnector(GraphConnector):
         run = self.run
         doc = run.get(f"/{run.account.id}", {"fields": "id,username,followers_count"})
         if isinstance(doc, dict) and doc.get("username"):
-            run.state["username"] = doc["username"]
+            run.checkpoint.ids["username"] = doc["username"]
         run.follower_count(run.metric(doc, "followers_count", "user.followers_count"))
 
     def media(self) -> None:
@@ -124,5 +124,5 @@ class InstagramConnector(GraphConnector):
 
     def _comment(self, node: dict[str, Any], parent: Any) -> Row:
         author = node.get("username") or (node.get("from") or {}).get("username")
-        own = author is not None and author == self.run.state.get("username")
+        own = author is not None and author == self.run.checkpoint.ids.get("username")
         return self.run.message(node["id"], node["timestamp"], author, own, str(parent), node.get("text"))

@@ -45,7 +45,7 @@ class MastodonConnector(Connector):
                 f"mastodon account {self.run.account.id!r}: use user@instance or set PULSE_MASTODON_BASE_URL"
             )
         yield "account", self.lookup
-        if "account_id" not in self.run.state:
+        if "account_id" not in self.run.checkpoint.ids:
             return
         yield "statuses", self.statuses
         yield "replies", self.replies
@@ -64,7 +64,7 @@ class MastodonConnector(Connector):
         )
         if not isinstance(doc, dict) or "id" not in doc:
             run.quarantine_page("account lookup without an id")
-        run.state["account_id"] = str(doc["id"])
+        run.checkpoint.ids["account_id"] = str(doc["id"])
         run.follower_count(run.metric(doc, "followers_count", "account.followers_count"))
 
     # ------------------------------------------------------------ statuses
@@ -78,10 +78,10 @@ class MastodonConnector(Connector):
 
     def statuses(self) -> None:
         run = self.run
-        state = run.state.setdefault("statuses", {})
-        path = f"/api/v1/accounts/{run.state['account_id']}/statuses"
+        cursor = run.checkpoint.stream("statuses")
+        path = f"/api/v1/accounts/{run.checkpoint.ids['account_id']}/statuses"
         params = {"exclude_reblogs": "true"}
-        since = None if run.backfill else state.get("since_id")
+        since = None if run.backfill else cursor.since_id
         if since:
             while True:  # forward: the page of statuses just after ``since``
                 page = self._page(path, {**params, "min_id": since})
@@ -90,31 +90,32 @@ class MastodonConnector(Connector):
                 for status in page:
                     run.item(status, lambda s: self._own(s, new=True))
                 since = _max_id([str(s["id"]) for s in page])
-                state["since_id"] = since  # this page is in hand
+                cursor.since_id = since  # this page is in hand
             self._backward(path, params, run.refetch_since, new=False)
         else:
             newest = self._backward(path, params, min(run.start, run.refetch_since), new=True)
             if newest:
-                state["since_id"] = (
-                    newest if not state.get("since_id") else _max_id([newest, state["since_id"]])
-                )
+                cursor.since_id = newest if not cursor.since_id else _max_id([newest, cursor.since_id])
 
     def _backward(self, path: str, params: dict[str, Any], until: datetime, *, new: bool) -> str | None:
         run = self.run
-        resume = run.state["statuses"].pop("resume", None) if new else None
+        cursor = run.checkpoint.stream("statuses")
+        resume = cursor.resume if new else None
+        if new:
+            cursor.resume = None
         max_id, newest = (resume["max_id"], resume["newest_id"]) if resume else (None, None)
         while True:
             try:
                 page = self._page(path, {**params, "max_id": max_id})
             except BudgetExhaustedError:
                 if new and max_id:
-                    run.state["statuses"]["resume"] = {"max_id": max_id, "newest_id": newest}
+                    cursor.resume = {"max_id": max_id, "newest_id": newest}
                 raise
             if not page:
                 return newest
             ids = [str(s["id"]) for s in page]
             newest = _max_id([*ids, newest] if newest else ids)
-            fresh = new or run.state["statuses"].get("since_id") is None
+            fresh = new or cursor.since_id is None
 
             def own(status: Any, fresh: bool = fresh) -> Row:
                 return self._own(status, new=fresh)
@@ -136,7 +137,7 @@ class MastodonConnector(Connector):
     def _own(self, status: dict[str, Any], *, new: bool) -> Row:
         run = self.run
         parent = status.get("in_reply_to_id")
-        if parent and str(status.get("in_reply_to_account_id")) != run.state["account_id"]:
+        if parent and str(status.get("in_reply_to_account_id")) != run.checkpoint.ids["account_id"]:
             return run.message(status["id"], status["created_at"], status["account"]["acct"], True, str(parent),
                                html_to_text(status.get("content")))  # fmt: skip
         row = run.post(
@@ -162,14 +163,14 @@ class MastodonConnector(Connector):
 
     def _reply(self, status: dict[str, Any]) -> Row:
         run = self.run
-        own = str(status["account"]["id"]) == run.state["account_id"]
+        own = str(status["account"]["id"]) == run.checkpoint.ids["account_id"]
         return self.run.message(status["id"], status["created_at"], status["account"]["acct"], own,
                                 status.get("in_reply_to_id"), html_to_text(status.get("content")))  # fmt: skip
 
     def mentions(self) -> None:
         run = self.run
-        state = run.state.setdefault("mentions", {})
-        since = state.get("since_id")
+        cursor = run.checkpoint.stream("mentions")
+        since = cursor.since_id
         params: dict[str, Any] = {"types[]": "mention"}
         if not since:  # first run: the newest page only, then forward from there
             page = self._page("/api/v1/notifications", params)
@@ -180,7 +181,7 @@ class MastodonConnector(Connector):
                 elif at >= run.start:
                     run.item(note, self._mention)
             if page:
-                state["since_id"] = _max_id([str(n["id"]) for n in page])
+                cursor.since_id = _max_id([str(n["id"]) for n in page])
             return
         while True:
             page = self._page("/api/v1/notifications", {**params, "min_id": since})
@@ -189,7 +190,7 @@ class MastodonConnector(Connector):
             for note in page:
                 run.item(note, self._mention)
             since = _max_id([str(n["id"]) for n in page])
-            state["since_id"] = since
+            cursor.since_id = since
 
     def _mention(self, note: dict[str, Any]) -> Row | None:
         status = note.get("status")

@@ -27,7 +27,8 @@ import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.connectors.archive import CheckpointStore, RawArchive
-from pulse.connectors.base import POST_METRICS, AccountRun, Connector, FetchReport, Progress
+from pulse.connectors.base import POST_METRICS, AccountReport, AccountRun, Connector, FetchReport, Progress
+from pulse.connectors.checkpoint import Checkpoint
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, redact_text
 from pulse.connectors.tokens import OAuthTokens, TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
@@ -167,7 +168,7 @@ class PlatformSource(Source):
         self.checkpoints = CheckpointStore(store)
         self.sessions: dict[Any, Any] = {}
         self.last_report: FetchReport | None = None
-        self._pending: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._pending: dict[tuple[str, str, str], Checkpoint] = {}
 
     def fetch(
         self,
@@ -190,7 +191,11 @@ class PlatformSource(Source):
         followers: list[dict[str, Any]] = []
         out_of_time = False
         for account in brand.accounts:
-            run = self._run_for(brand, account, now, start, budget, archive, progress)
+            try:
+                run = self._run_for(brand, account, now, start, budget, archive, progress)
+            except SourceError as exc:  # an unreadable checkpoint: that account is skipped, not overwritten
+                report.accounts.append(AccountReport(account.platform, account.id, errors=[str(exc)]))
+                continue
             report.accounts.append(run.report)
             if out_of_time:
                 run.report.stopped_by_budget = True
@@ -217,10 +222,10 @@ class PlatformSource(Source):
             messages += run.messages.values()
             followers += run.followers
             if not run.report.stopped_by_budget and not run.report.errors and not run.report.rate_limited:
-                synced = run.state.get("synced_from")
-                run.state["synced_from"] = min(filter(None, [synced, start.astimezone(UTC).isoformat()]))
-            run.state["last_run"] = now.isoformat()
-            self._pending[(brand.id, account.platform, account.id)] = run.state
+                synced = run.checkpoint.synced_from
+                run.checkpoint.synced_from = min(filter(None, [synced, start.astimezone(UTC).isoformat()]))
+            run.checkpoint.last_run = now.isoformat()
+            self._pending[(brand.id, account.platform, account.id)] = run.checkpoint
             for line in run.report.line().splitlines():
                 logger.info(line, extra={"brand": brand.id})
         where = f"{brand.id} platforms"
@@ -268,7 +273,7 @@ class PlatformSource(Source):
         archive: RawArchive,
         progress: Progress | None = None,
     ) -> AccountRun:
-        state = self.checkpoints.load(brand.id, account.platform, account.id)
+        checkpoint = self.checkpoints.load(brand.id, account.platform, account.id)
         base = self.base_urls.get(account.platform, "")
         if account.platform == "mastodon" and not base:
             base = f"https://{account.id.rsplit('@', 1)[-1]}" if "@" in account.id else ""
@@ -283,7 +288,7 @@ class PlatformSource(Source):
             http=self.http,
             archive=archive,
             budget=budget,
-            state=state,
+            checkpoint=checkpoint,
             now=now,
             start=start.astimezone(UTC),
             refetch_days=self.refetch_days,

@@ -68,7 +68,7 @@ class TikTokConnector(Connector):
         run = self.run
         user = self._data(run.get("/v2/user/info/", {"fields": USER_FIELDS})).get("user")
         if isinstance(user, dict) and user.get("open_id"):
-            run.state["open_id"] = user["open_id"]
+            run.checkpoint.ids["open_id"] = str(user["open_id"])
         run.follower_count(run.metric(user, "follower_count", "user.follower_count"))
 
     def videos(self) -> None:
@@ -107,7 +107,7 @@ class TikTokConnector(Connector):
         run = self.run
         recent = {
             i: at
-            for i, at in run.state.get("recent", {}).items()
+            for i, at in run.checkpoint.recent.items()
             if datetime.fromisoformat(at) >= run.refetch_since
         }
         todo = sorted(i for i in recent if i not in run.posts)
@@ -120,7 +120,7 @@ class TikTokConnector(Connector):
             for video in self._data(doc).get("videos") or []:
                 run.item(video, partial(self._video, new=False))
         recent.update({post_id: row["created_at"] for post_id, row in run.posts.items()})
-        run.state["recent"] = {
+        run.checkpoint.recent = {
             i: at for i, at in recent.items() if datetime.fromisoformat(at) >= run.refetch_since
         }
 

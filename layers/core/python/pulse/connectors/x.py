@@ -73,11 +73,10 @@ class XConnector(Connector):
         super().__init__(*args, **kwargs)
         #: Whether this run's token may read ``non_public_metrics`` (found out per run).
         self.private = True
-        self.run.state.pop("non_public", None)  # older checkpoints remembered a refusal for ever
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "user", self.user
-        if "user_id" not in self.run.state:
+        if "user_id" not in self.run.checkpoint.ids:
             return
         yield "tweets", self.tweets
         yield "mentions", self.mentions
@@ -92,8 +91,8 @@ class XConnector(Connector):
         path = f"/2/users/{handle}" if handle.isdigit() else f"/2/users/by/username/{handle}"
         doc = run.get(path, {"user.fields": "public_metrics,username"})
         data = run.expect(doc, "data", dict)
-        run.state["user_id"] = str(data["id"])
-        run.state["username"] = data.get("username", handle)
+        run.checkpoint.ids["user_id"] = str(data["id"])
+        run.checkpoint.ids["username"] = str(data.get("username", handle))
         run.follower_count(
             run.metric(data.get("public_metrics"), "followers_count", "user.public_metrics.followers_count")
         )
@@ -143,8 +142,8 @@ class XConnector(Connector):
     ) -> None:
         """Everything newer than the stream's ``since_id``, resuming an interrupted pagination first."""
         run = self.run
-        state = run.state.setdefault(stream, {})
-        resume = state.get("resume")
+        cursor = run.checkpoint.stream(stream)
+        resume = cursor.resume
         if resume:
             bounds = resume.get("bounds")
             if bounds is None:  # a checkpoint written before passes had bounds
@@ -154,12 +153,12 @@ class XConnector(Connector):
                 stream, path, params, handle, bounds, resume.get("private", private),
                 resume["token"], resume.get("newest_id"),
             )  # fmt: skip
-            state["since_id"] = _newer(state.get("since_id"), newest)
-            state.pop("resume", None)
-        since = None if run.backfill else state.get("since_id")
+            cursor.since_id = _newer(cursor.since_id, newest)
+            cursor.resume = None
+        since = None if run.backfill else cursor.since_id
         for bounds, with_private in self._windows(since, private=private):
             newest = self._pass(stream, path, params, handle, bounds, with_private, None, None)
-            state["since_id"] = _newer(state.get("since_id"), newest)
+            cursor.since_id = _newer(cursor.since_id, newest)
 
     def _pass(
         self, stream: str, path: str, params: dict[str, Any], handle: Callable[[Any], None],
@@ -172,7 +171,7 @@ class XConnector(Connector):
                 doc = self._get_tweets(path, {**query, "pagination_token": token}, private=private)
             except BudgetExhaustedError:
                 if token:  # pages before this one are in hand: resume from here next run
-                    run.state[stream]["resume"] = {
+                    run.checkpoint.stream(stream).resume = {
                         "bounds": bounds, "private": private, "token": token, "newest_id": newest,
                     }  # fmt: skip
                 raise
@@ -185,7 +184,7 @@ class XConnector(Connector):
 
     def tweets(self) -> None:
         run = self.run
-        uid = run.state["user_id"]
+        uid = run.checkpoint.ids["user_id"]
 
         def handle(doc: Any) -> None:
             for tweet in doc.get("data", []):
@@ -201,7 +200,7 @@ class XConnector(Connector):
             self.run.item(tweet, lambda t: self._mention(t, users))
 
     def mentions(self) -> None:
-        uid = self.run.state["user_id"]
+        uid = self.run.checkpoint.ids["user_id"]
         params = {"expansions": "author_id", "user.fields": "username"}
         # other people's tweets: never ask for their private metrics (the API refuses them)
         self._timeline("mentions", f"/2/users/{uid}/mentions", params, self._others, private=False)
@@ -264,7 +263,7 @@ class XConnector(Connector):
 
     def refetch(self) -> None:
         run = self.run
-        recent = run.state.get("recent", {})
+        recent = run.checkpoint.recent
         todo = [
             i
             for i, at in recent.items()
@@ -285,10 +284,10 @@ class XConnector(Connector):
 
     def _remember_recent(self) -> None:
         run = self.run
-        recent = dict(run.state.get("recent", {}))
+        recent = dict(run.checkpoint.recent)
         for post_id, row in run.posts.items():
             recent[post_id] = row["created_at"]
-        run.state["recent"] = {
+        run.checkpoint.recent = {
             i: at for i, at in recent.items() if datetime.fromisoformat(at) >= run.refetch_since
         }
         for post_id, row in run.posts.items():
@@ -308,7 +307,12 @@ class XConnector(Connector):
         parent = self._replied_to(tweet)
         if parent is not None:
             return run.message(
-                tweet["id"], tweet["created_at"], run.state.get("username"), True, parent, tweet.get("text")
+                tweet["id"],
+                tweet["created_at"],
+                run.checkpoint.ids.get("username"),
+                True,
+                parent,
+                tweet.get("text"),
             )
         public = tweet.get("public_metrics")
         private = tweet.get("non_public_metrics")
@@ -333,7 +337,7 @@ class XConnector(Connector):
         run = self.run
         author_id = tweet.get("author_id")
         author = users.get(author_id) or author_id
-        from_brand = str(author_id) == run.state["user_id"]
+        from_brand = str(author_id) == run.checkpoint.ids["user_id"]
         return run.message(
             tweet["id"], tweet["created_at"], author, from_brand, self._replied_to(tweet), tweet.get("text")
         )

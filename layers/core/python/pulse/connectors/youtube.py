@@ -34,7 +34,7 @@ class YouTubeConnector(Connector):
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "channel", self.channel
-        if "uploads" not in self.run.state:
+        if "uploads" not in self.run.checkpoint.ids:
             return
         yield "videos", self.videos
         yield "analytics", self.analytics
@@ -47,7 +47,7 @@ class YouTubeConnector(Connector):
         if not items:
             run.quarantine_page(f"no channel {run.account.id!r} in the answer")
         channel = items[0]
-        run.state["uploads"] = channel["contentDetails"]["relatedPlaylists"]["uploads"]
+        run.checkpoint.ids["uploads"] = channel["contentDetails"]["relatedPlaylists"]["uploads"]
         stats = channel.get("statistics", {})
         if stats.get("hiddenSubscriberCount"):
             run.warn("the channel hides its subscriber count")
@@ -62,7 +62,7 @@ class YouTubeConnector(Connector):
         while True:
             params = {
                 "part": "contentDetails",
-                "playlistId": run.state["uploads"],
+                "playlistId": run.checkpoint.ids["uploads"],
                 "maxResults": 50,
                 "pageToken": token,
             }
@@ -192,7 +192,6 @@ class YouTubeConnector(Connector):
         for video_id, at in run.recent_threads().items():
             if datetime.fromisoformat(at) < bound:
                 self._video_threads(video_id, seen)
-        run.state.pop("comments_synced", None)
 
     def _video_threads(self, video_id: str, seen: set[str]) -> None:
         token: str | None = None
