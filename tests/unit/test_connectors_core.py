@@ -127,3 +127,18 @@ def test_a_checkpoint_from_a_newer_version_is_refused_not_overwritten() -> None:
 
     with pytest.raises(SourceError, match="newer"):
         Checkpoint.from_dict({"version": 3, "streams": {}})
+
+
+def test_connectors_take_base_urls_versions_and_budget_from_the_settings(tmp_path: Path) -> None:
+    from pulse.connectors import PlatformSource
+    from pulse.settings import Settings
+    from pulse.storage import LocalStore
+
+    settings = Settings.from_environ({"PULSE_TIKTOK_BASE_URL": "http://127.0.0.1:7", "PULSE_LINKEDIN_VERSION": "202609",
+                                      "PULSE_FETCH_BUDGET_SECONDS": "120", "PULSE_FETCH_REFETCH_DAYS": "3"})  # fmt: skip
+    source = PlatformSource(LocalStore(tmp_path), settings=settings, base_urls={"x": "http://127.0.0.1:8"})
+    assert (
+        source.base_urls["tiktok"] == "http://127.0.0.1:7" and source.base_urls["x"] == "http://127.0.0.1:8"
+    )
+    assert source.base_urls["linkedin_version"] == "202609"
+    assert (source.budget_seconds, source.refetch_days) == (120.0, 3)

@@ -8,9 +8,10 @@ the built-in demo brands).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +75,61 @@ class Settings(BaseSettings):
     mail_max_bytes: int = Field(
         default=10_000_000, description="Largest email; a bigger PDF is linked instead of attached"
     )
+    # ---- platform connectors: API base URLs (tests point them at local fakes), versions
+    x_base_url: str | None = Field(default=None, description="X API base URL (default https://api.x.com)")
+    facebook_base_url: str | None = Field(default=None, description="Graph API base URL with its version")
+    instagram_base_url: str | None = Field(default=None, description="Graph API base URL for Instagram")
+    linkedin_base_url: str | None = Field(default=None, description="LinkedIn /rest base URL")
+    linkedin_version: str | None = Field(default=None, description="LinkedIn-Version header, YYYYMM")
+    youtube_base_url: str | None = Field(default=None, description="YouTube Data API v3 base URL")
+    youtube_analytics_base_url: str | None = Field(
+        default=None, description="YouTube Analytics API v2 base URL"
+    )
+    mastodon_base_url: str | None = Field(
+        default=None, description="Mastodon instance (default: from user@instance)"
+    )
+    bluesky_base_url: str | None = Field(default=None, description="Bluesky AppView base URL")
+    bluesky_pds_base_url: str | None = Field(
+        default=None, description="Bluesky PDS (sessions, notifications)"
+    )
+    tiktok_base_url: str | None = Field(default=None, description="TikTok API base URL")
+    youtube_oauth_base_url: str | None = Field(default=None, description="Google OAuth token endpoint")
+    linkedin_oauth_base_url: str | None = Field(default=None, description="LinkedIn OAuth token endpoint")
+    tiktok_oauth_base_url: str | None = Field(default=None, description="TikTok OAuth token endpoint")
+
+    def connector_base_urls(self) -> dict[str, str]:
+        """The connector base URLs set here, by key (``x``, ``youtube_analytics``, ``tiktok_oauth``...)."""
+        return {
+            name.removesuffix("_base_url"): value
+            for name, value in self.model_dump().items()
+            if name.endswith("_base_url") and value
+        }
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings read from ``environ`` only, not the process environment (explicit wiring, tests)."""
+
+        class Only(cls):  # type: ignore[valid-type,misc]
+            @classmethod
+            def settings_customise_sources(
+                cls, settings_cls: Any, init_settings: Any, *args: Any, **kwargs: Any
+            ) -> Any:
+                return (init_settings,)
+
+        values = {
+            name: environ[f"PULSE_{name.upper()}"]
+            for name in cls.model_fields
+            if f"PULSE_{name.upper()}" in environ
+        }
+        return Only(**values)
+
+
+def token_environment() -> dict[str, str]:
+    """The ``PULSE_TOKEN_<PLATFORM>[_<ACCOUNT>]`` variables: named after each account, so not fields
+    of :class:`Settings`, but read here like every other variable."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.startswith("PULSE_TOKEN_")}
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -32,6 +31,7 @@ from pulse.connectors.checkpoint import Checkpoint
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, redact_text
 from pulse.connectors.tokens import OAuthTokens, TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
+from pulse.settings import Settings, get_settings
 from pulse.sources.base import Source
 from pulse.storage import ObjectStore
 from pulse.tables import Tables, normalize
@@ -56,9 +56,6 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "tiktok_oauth": "https://open.tiktokapis.com/v2/oauth/token/",
 }
 _OAUTH_SUFFIX = "_oauth"
-ENV_REFETCH_DAYS = "PULSE_FETCH_REFETCH_DAYS"
-ENV_BUDGET_SECONDS = "PULSE_FETCH_BUDGET_SECONDS"
-ENV_LINKEDIN_VERSION = "PULSE_LINKEDIN_VERSION"
 
 
 def base_url_env(key: str) -> str:
@@ -66,16 +63,17 @@ def base_url_env(key: str) -> str:
 
 
 def resolve_base_urls(
-    overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+    overrides: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> dict[str, str]:
-    """Defaults, then ``PULSE_<KEY>_BASE_URL`` variables, then explicit ``overrides``."""
-    env = os.environ if environ is None else environ
-    urls = dict(DEFAULT_BASE_URLS)
-    for key in urls:
-        if env.get(base_url_env(key)):
-            urls[key] = env[base_url_env(key)]
-    if env.get(ENV_LINKEDIN_VERSION):
-        urls["linkedin_version"] = env[ENV_LINKEDIN_VERSION]
+    """Defaults, then the settings' ``PULSE_<KEY>_BASE_URL`` values, then explicit ``overrides``."""
+    if settings is None:
+        settings = get_settings() if environ is None else Settings.from_environ(environ)
+    urls = {**DEFAULT_BASE_URLS, **settings.connector_base_urls()}
+    if settings.linkedin_version:
+        urls["linkedin_version"] = settings.linkedin_version
     urls.update(overrides or {})
     return urls
 
@@ -141,16 +139,16 @@ class PlatformSource(Source):
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
         on_progress: Progress | None = None,
+        settings: Settings | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        env = os.environ if environ is None else environ
+        if settings is None:  # ``environ``: settings from that mapping instead of the process environment
+            settings = get_settings() if environ is None else Settings.from_environ(environ)
         self.store = store
-        self.tokens = tokens or default_token_provider(env)
-        self.base_urls = resolve_base_urls(base_urls, env)
-        self.refetch_days = refetch_days if refetch_days is not None else int(env.get(ENV_REFETCH_DAYS, "7"))
-        self.budget_seconds = (
-            budget_seconds if budget_seconds is not None else float(env.get(ENV_BUDGET_SECONDS, "600"))
-        )
+        self.tokens = tokens or default_token_provider(settings=settings)
+        self.base_urls = resolve_base_urls(base_urls, settings=settings)
+        self.refetch_days = refetch_days if refetch_days is not None else settings.fetch_refetch_days
+        self.budget_seconds = budget_seconds if budget_seconds is not None else settings.fetch_budget_seconds
         self.clock = clock
         self.http = http or HttpClient(clock=clock)
         self.now = now or (lambda: datetime.now(UTC))

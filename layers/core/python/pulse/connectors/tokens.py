@@ -31,19 +31,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from pulse.connectors.http import Budget, HttpClient, HttpError
 from pulse.exceptions import ConfigError, SourceError
+
+if TYPE_CHECKING:
+    from pulse.settings import Settings
 
 ENV_TOKEN_PREFIX = "PULSE_TOKEN_"
 ENV_TOKENS_FILE = "PULSE_TOKENS_FILE"
@@ -176,7 +178,9 @@ class StaticTokens(TokenProvider):
 
 class EnvTokens(TokenProvider):
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
-        self.environ = os.environ if environ is None else environ
+        from pulse.settings import token_environment
+
+        self.environ = token_environment() if environ is None else environ
 
     def token(self, platform: str, account_id: str) -> Credential | None:
         value = self.environ.get(env_name(platform, account_id)) or self.environ.get(env_name(platform))
@@ -336,17 +340,26 @@ class ChainTokens(TokenProvider):
 
 
 def default_token_provider(
-    environ: Mapping[str, str] | None = None, *, secrets_client: Any = None, ssm_client: Any = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    settings: Settings | None = None,
+    secrets_client: Any = None,
+    ssm_client: Any = None,
 ) -> TokenProvider:
-    """Environment, then the tokens file, then Secrets Manager / SSM, as configured by the environment."""
-    env = os.environ if environ is None else environ
+    """Token variables (``PULSE_TOKEN_<PLATFORM>[_<ACCOUNT>]``, named after each account, so read from
+    the environment itself), then the tokens file, Secrets Manager, SSM, as the settings say."""
+    from pulse.settings import Settings, get_settings, token_environment
+
+    env = token_environment() if environ is None else environ
+    if settings is None:
+        settings = get_settings() if environ is None else Settings.from_environ(environ)
     chain: list[TokenProvider] = [EnvTokens(env)]
-    if env.get(ENV_TOKENS_FILE):
-        chain.append(FileTokens(env[ENV_TOKENS_FILE]))
-    if env.get(ENV_TOKENS_SECRET):
-        chain.append(SecretsManagerTokens(env[ENV_TOKENS_SECRET], boto3_client=secrets_client))
-    if env.get(ENV_TOKENS_PARAMETER_PREFIX):
-        chain.append(SsmTokens(env[ENV_TOKENS_PARAMETER_PREFIX], boto3_client=ssm_client))
+    if settings.tokens_file:
+        chain.append(FileTokens(settings.tokens_file))
+    if settings.tokens_secret:
+        chain.append(SecretsManagerTokens(settings.tokens_secret, boto3_client=secrets_client))
+    if settings.tokens_parameter_prefix:
+        chain.append(SsmTokens(settings.tokens_parameter_prefix, boto3_client=ssm_client))
     return ChainTokens(*chain)
 
 
