@@ -366,7 +366,14 @@ class FakeX(FakeApi):
 
 
 class FakeMastodon(FakeApi):
-    """``/api/v1/accounts/lookup``, ``/accounts/:id/statuses``, ``/statuses/:id/context``, ``/notifications``."""
+    """``/api/v1/accounts/lookup``, ``/accounts/:id/statuses``, ``/statuses/:id/context``, ``/notifications``.
+
+    As documented: ``min_id`` pages forward (the statuses just after it), ``max_id`` backward
+    (https://docs.joinmastodon.org/api/guidelines/#pagination); without a token ``/context``
+    returns at most 60 descendants and 20 levels, 4 096 and 4 096 with one
+    (https://docs.joinmastodon.org/methods/statuses/#context, version history 4.0.0);
+    notifications need a token with ``read:notifications``.
+    """
 
     def __init__(self, token: str | None = None, page_size: int = 3) -> None:
         super().__init__(token=token)
@@ -455,7 +462,10 @@ class FakeMastodon(FakeApi):
         return json_answer(self._window(self.statuses, request))
 
     def context(self, request: Request, status_id: str) -> Answer:
-        return json_answer({"ancestors": [], "descendants": self.replies.get(status_id, [])})
+        descendants = self.replies.get(status_id, [])
+        if "authorization" not in request.headers:
+            descendants = descendants[:60]  # (depth is capped at 20 too; the fake's threads are shallower)
+        return json_answer({"ancestors": [], "descendants": descendants})
 
     def notes(self, request: Request) -> Answer:
         if self.token is None:
@@ -736,6 +746,17 @@ class FakeGraph(FakeApi):
 
 
 class FakeLinkedIn(FakeApi):
+    """``/rest/networkSizes``, ``/rest/posts``, ``/rest/organizationalEntityShareStatistics``, ``/rest/socialActions``.
+
+    As documented: a request without ``LinkedIn-Version`` or ``X-Restli-Protocol-Version: 2.0.0`` is a
+    426 ``NONEXISTENT_VERSION`` (https://learn.microsoft.com/en-us/linkedin/marketing/versioning);
+    posts by author, newest first, ``start``/``count`` paging
+    (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api);
+    lifetime ``totalShareStatistics`` per share/ugcPost
+    (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics);
+    a post's comments are first-level only, replies under the comment's URN (see ``social_comments``).
+    """
+
     ORG = "urn:li:organization:7734"
 
     def __init__(self, token: str = "li-token-789xyz", page_size: int = 50) -> None:
@@ -821,6 +842,18 @@ class FakeLinkedIn(FakeApi):
 
 
 class FakeYouTube(FakeApi):
+    """Data API v3 (``channels``, ``playlistItems``, ``videos``, ``commentThreads``, ``comments``) and
+    Analytics v2 ``reports``.
+
+    As documented: ``subscriberCount`` is rounded to 3 significant figures
+    (https://developers.google.com/youtube/v3/docs/channels#statistics.subscriberCount); a thread
+    carries some of its replies, ``comments?parentId=`` all of them
+    (https://developers.google.com/youtube/v3/docs/commentThreads); a video report needs ``sort`` and
+    at most 200 rows (https://developers.google.com/youtube/analytics/channel_reports#top-videos-reports);
+    errors are ``{"error": {"code", "message", "errors": [{"domain", "reason"}]}}``, e.g. 403
+    ``quotaExceeded`` (https://developers.google.com/youtube/v3/docs/errors).
+    """
+
     CHANNEL = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
 
     def __init__(self, token: str = "ya29.youtube-token", page_size: int = 2) -> None:
@@ -935,6 +968,17 @@ class FakeYouTube(FakeApi):
 
 
 class FakeBluesky(FakeApi):
+    """AppView (``getProfile``, ``getAuthorFeed``, ``getPostThread``) and PDS (``createSession``,
+    ``refreshSession``, ``listNotifications``).
+
+    As documented: cursor paging, newest first (https://docs.bsky.app/docs/api/app-bsky-feed-get-author-feed);
+    ``postView`` counts incl. ``quoteCount`` and ``bookmarkCount`` (lexicon ``app.bsky.feed.defs``);
+    sessions: an access JWT for about 2 hours, a refresh JWT for 90 days, ``ExpiredToken`` once expired
+    (https://docs.bsky.app/docs/api/com-atproto-server-create-session); ``createSession`` is limited to
+    30 per 5 minutes and 300 a day, rate limits answer 429 with ``RateLimit-Reset`` in epoch seconds
+    (https://docs.bsky.app/docs/advanced-guides/rate-limits).
+    """
+
     DID = "did:plc:z72i7hdynmk6r22z27h6tvur"
 
     def __init__(self, page_size: int = 2) -> None:

@@ -108,3 +108,16 @@ def test_non_array_page_is_quarantined(store: LocalStore, api: FakeMastodon) -> 
     assert "expected a JSON array" in bad["error"]
     assert tables.posts.empty and len(tables.followers) == 1
     assert src.last_report.quarantined == 1
+
+
+def test_public_context_is_capped_and_the_report_says_so(store: LocalStore) -> None:
+    """Without a token ``/context`` returns at most 60 replies: the run says the thread is incomplete."""
+    with FakeMastodon(token=None) as api:
+        post = api.statuses[-1]
+        for n in range(70):
+            api.replies[post["id"]].append(api.status(NOW - timedelta(minutes=90 - n), api.fan, f"<p>+1 n°{n}</p>",
+                                                      post["id"], api.account["id"]))  # fmt: skip
+        src = make_source(store, {}, {"mastodon": api.url})
+        tables = src.fetch(BRAND, START, NOW)
+    assert len(tables.messages) == 60
+    assert any("at most 60" in w for w in src.last_report.schema_warnings)

@@ -25,6 +25,8 @@ from pulse.connectors.http import BudgetExhaustedError
 from pulse.exceptions import SourceError
 
 PAGE = 40
+#: Descendants ``/context`` returns without a token (https://docs.joinmastodon.org/methods/statuses/#context).
+PUBLIC_CONTEXT_CAP = 60
 
 
 def _max_id(ids: list[str]) -> str:
@@ -158,8 +160,14 @@ class MastodonConnector(Connector):
         threads = run.recent_threads()
         for post_id in sorted(threads):
             doc = run.get(f"/api/v1/statuses/{post_id}/context")
-            for status in run.expect(doc, "descendants"):
+            descendants = run.expect(doc, "descendants")
+            for status in descendants:
                 run.item(status, self._reply)
+            if not run.token and len(descendants) >= PUBLIC_CONTEXT_CAP:
+                run.warn(
+                    f"a thread has {PUBLIC_CONTEXT_CAP} replies or more: without a token Mastodon returns at most "
+                    f"{PUBLIC_CONTEXT_CAP} (and 20 levels); give the account a token to read them all"
+                )
 
     def _reply(self, status: dict[str, Any]) -> Row:
         run = self.run

@@ -52,7 +52,13 @@ class YouTubeConnector(Connector):
         if stats.get("hiddenSubscriberCount"):
             run.warn("the channel hides its subscriber count")
         else:
-            run.follower_count(run.metric(stats, "subscriberCount", "statistics.subscriberCount"))
+            subscribers = run.metric(stats, "subscriberCount", "statistics.subscriberCount")
+            run.follower_count(subscribers)
+            if subscribers is not None and subscribers >= 1000:
+                # https://developers.google.com/youtube/v3/docs/channels#statistics.subscriberCount
+                run.warn(
+                    "YouTube rounds subscriberCount to 3 significant figures: follower growth is approximate"
+                )
 
     def videos(self) -> None:
         run = self.run
