@@ -323,3 +323,20 @@ def test_usage_cap_stops_the_account_without_retrying(store: LocalStore, api: Fa
     assert len(api.paths(r"/2/users/\d+/tweets")) == 1 and not api.paths(r"/2/users/\d+/mentions")
     src.commit()
     assert src.checkpoints.load(BRAND.id, "x", "maisonlumiere").stream("tweets").since_id is None
+
+
+def test_conversation_search_reads_each_reply_about_once(store: LocalStore, api: FakeX) -> None:
+    """X bills every post read: the next run searches from where the last one ended (an hour back)."""
+    post = api.tweets[5]
+    api.add_reply(NOW - timedelta(days=1), "901", "Premier avis", post)
+    src = source(store, api)
+    src.fetch(BRAND, START, NOW)
+    src.commit()
+    later_now = NOW + timedelta(hours=6)
+    late = api.add_reply(NOW + timedelta(hours=2), "900", "Et la taille 40 ?", post)
+    api.requests.clear()
+    later = source(store, api, now=later_now)
+    tables = later.fetch(BRAND, NOW, later_now)
+    assert late["id"] in set(tables.messages["message_id"])
+    starts = {r.arg("start_time") for r in api.paths(r"/2/tweets/search/recent")}
+    assert starts == {(NOW - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}

@@ -43,6 +43,8 @@ RECENT_SEARCH = timedelta(days=7) - timedelta(minutes=5)
 #: Conversation ids per search query (``conversation_id:<19 digits> OR ``: 512-character queries).
 SEARCH_BATCH = 10
 X_EPOCH_MS = 1288834974657
+#: Conversation searches overlap the previous one by this much (the search index lags behind).
+SEARCH_OVERLAP = timedelta(hours=1)
 #: Problem types of a look-up error meaning the tweet is gone (deleted, or protected since).
 GONE = ("resource-not-found", "not-authorized-for-resource")
 
@@ -210,15 +212,26 @@ class XConnector(Connector):
 
         Conversations of the last 7 days use recent search; older ones (a first run
         or a backfill) full-archive search, which not every access level has: then
-        the run says so and keeps the rest.
+        the run says so and keeps the rest. X bills every post read, so a search
+        starts where the last complete one ended (less an hour for the index's
+        lag), not at each conversation's start.
         """
         run = self.run
+        cursor = run.checkpoint.stream("replies")
+        searched = (
+            None if run.first_run or not cursor.newest_time else datetime.fromisoformat(cursor.newest_time)
+        )
         threads = run.recent_threads()
         recent_from = run.now - RECENT_SEARCH
+        if searched is not None:
+            recent_from = max(recent_from, searched - SEARCH_OVERLAP)
         groups: dict[str, list[tuple[str, datetime]]] = {"recent": [], "all": []}
         for post_id, at in threads.items():
             created = datetime.fromisoformat(at)
-            groups["recent" if created >= recent_from else "all"].append((post_id, created))
+            if searched is not None:  # searched up to ``searched`` already: recent search from there
+                groups["recent"].append((post_id, created))
+            else:
+                groups["recent" if created >= recent_from else "all"].append((post_id, created))
         for kind, posts in groups.items():
             for n in range(0, len(posts), SEARCH_BATCH):
                 batch = posts[n : n + SEARCH_BATCH]
@@ -232,6 +245,7 @@ class XConnector(Connector):
                         f"search refused (HTTP {exc.status}) for this access level"
                     )
                     break
+        cursor.newest_time = run.now.isoformat()
 
     def _search(self, kind: str, batch: list[tuple[str, datetime]], recent_from: datetime) -> None:
         ids = {post_id for post_id, _ in batch}
