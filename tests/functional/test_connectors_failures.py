@@ -406,7 +406,7 @@ def test_a_failed_statistics_call_never_erases_known_metrics(store: LocalStore, 
     pd.testing.assert_frame_equal(kept, known)  # ...and the known metrics are untouched
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("platform", WITH_STATIC_TOKENS)
 def test_a_401_that_echoes_the_token_is_reported_redacted(
     platform: str, store: LocalStore, apis: dict[str, Any]
 ) -> None:

@@ -489,7 +489,7 @@ class AccountRun:
         )
         lost = self.oauth.rotation_errors.pop((self.account.platform, self.account.id), None)
         if lost:  # this run has its access token; the next one will need the account authorised again
-            self.report.errors.append(lost)
+            self.report.errors.append(redact_text(lost, self.secret_values()))
 
     def say(self, message: str) -> None:
         if self.progress:
@@ -583,7 +583,7 @@ class Connector(ABC):
                 run.say(f"time budget spent during {name}: stopping, will resume")
                 raise
             except RateLimitedError as exc:
-                run.report.rate_limited = str(exc)
+                run.report.rate_limited = redact_text(str(exc), run.secret_values())
                 run.say(f"rate limited during {name}: stopping this account, will resume")
                 return
             except PageQuarantinedError as exc:
