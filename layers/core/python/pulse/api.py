@@ -50,6 +50,8 @@ from pulse.pipeline import (
 )
 from pulse.render.renderer import Renderer
 from pulse.settings import get_settings
+from pulse.share import is_public
+from pulse.share_routes import register_share_routes
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,11 @@ def refuse(event: Mapping[str, Any], api_key: str | None) -> dict[str, Any] | No
     and :data:`MAX_JSON_DEPTH` levels deep.
     """
     headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    if api_key is not None:
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method")
+    public = method == "GET" and is_public(
+        str(event.get("rawPath") or "")
+    )  # share links: the token is the key
+    if api_key is not None and not public:
         given = headers.get("x-api-key", "")
         if not hmac.compare_digest(given.encode(), api_key.encode()):
             return _refusal(HTTPStatus.UNAUTHORIZED, "missing or wrong x-api-key header")
@@ -322,6 +328,7 @@ def build_resolver(
             "reports": [{"month": m, "links": report_links("", brand, m)} for m in months],
         }
 
+    register_share_routes(app, services, now)
     return app
 
 

@@ -349,6 +349,9 @@ def _register_optional() -> None:
         pass
     else:
         register_ingest(app)
+    from pulse.share_cli import register as register_share
+
+    register_share(app)
     try:
         from pulse.sentiment import cli_main
     except ImportError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from datetime import time
+from datetime import UTC, datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -171,6 +171,39 @@ class AlertRules(BaseModel):
         return value
 
 
+class Sharing(BaseModel):
+    """Share links to the brand's reports (``pulse/share.py``, trust model in docs/deploy.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(
+        default=True, description="false: no link is minted, and existing ones stop opening"
+    )
+    expiry_days: int = Field(
+        default=180, ge=1, le=730, description="How long a link opens (the longest allowed)"
+    )
+    in_mail: bool = Field(
+        default=True, description="The monthly mail carries share links (month and archive)"
+    )
+    minters: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description=(
+            "Who may mint links on demand, as patterns: IAM ARNs of callers of the API's "
+            "POST /brands/{brand}/share, 'user:<login>' for `pulse share`"
+        ),
+    )
+    revoked_before: datetime | None = Field(
+        default=None, description="Links issued before this instant (UTC if no offset) stop opening"
+    )
+
+    @field_validator("revoked_before")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class Brand(BaseModel):
     """A brand the agency reports on."""
 
@@ -190,6 +223,7 @@ class Brand(BaseModel):
     opening_hours: OpeningHours = Field(default_factory=OpeningHours)
     schedule: ReportSchedule = Field(default_factory=ReportSchedule)
     alerts: AlertRules = Field(default_factory=AlertRules)
+    sharing: Sharing = Field(default_factory=Sharing)
 
     @field_validator("timezone")
     @classmethod

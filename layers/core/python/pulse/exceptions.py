@@ -100,6 +100,30 @@ class UnauthorizedError(PulseError):
     """The local API key is missing or wrong."""
 
 
+class ShareLinkError(PulseError):
+    """A share link does not open: altered, expired, revoked or for something else (HTTP 403)."""
+
+
+class InvalidShareLinkError(ShareLinkError):
+    """The token is malformed or its signature is wrong."""
+
+
+class ExpiredShareLinkError(ShareLinkError):
+    """The token's expiry has passed."""
+
+
+class RevokedShareLinkError(ShareLinkError):
+    """The key that signed the token was removed, or the brand revoked its older links."""
+
+
+class ShareScopeError(ShareLinkError):
+    """The token is genuine but for another brand, month or file."""
+
+
+class ShareNotAllowedError(PulseError):
+    """A share link may not be minted: sharing is off, the caller is not a minter, or the expiry is too long."""
+
+
 #: HTTP status of each error, most specific first (the first matching type wins).
 HTTP_STATUS: tuple[tuple[type[PulseError], HTTPStatus], ...] = (
     (BadRequestError, HTTPStatus.BAD_REQUEST),
@@ -109,6 +133,8 @@ HTTP_STATUS: tuple[tuple[type[PulseError], HTTPStatus], ...] = (
     (UnknownBrandError, HTTPStatus.NOT_FOUND),
     (NoDataError, HTTPStatus.NOT_FOUND),
     (NotFoundError, HTTPStatus.NOT_FOUND),
+    (ShareLinkError, HTTPStatus.FORBIDDEN),
+    (ShareNotAllowedError, HTTPStatus.FORBIDDEN),
     (ReportInProgressError, HTTPStatus.CONFLICT),
     (JobError, HTTPStatus.BAD_REQUEST),
     (RenderError, HTTPStatus.SERVICE_UNAVAILABLE),

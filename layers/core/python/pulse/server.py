@@ -23,6 +23,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -34,10 +35,19 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from pulse.exceptions import ConfigError
+from pulse.share import is_public
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 logger = logging.getLogger(__name__)
+
+_SHARE_TOKEN = re.compile(r"(/share/)[^/\s?]+")
+
+
+def redact_share_tokens(text: str) -> str:
+    """A share link's token is a credential: logs keep its route, not the token."""
+    return _SHARE_TOKEN.sub(r"\1<token>", text)
+
 
 #: Largest request body read (the API's bodies are a few dozen bytes).
 MAX_BODY_BYTES = 16 * 1024
@@ -191,7 +201,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
             name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
             if not is_loopback(name):
                 return HTTPStatus.MISDIRECTED_REQUEST, "this server answers only to localhost"
-        if self.server.api_key is not None:
+        public = self.command == "GET" and is_public(
+            urlsplit(self.path).path
+        )  # share links: the token is the key
+        if self.server.api_key is not None and not public:
             given = self.headers.get("x-api-key") or ""
             if not hmac.compare_digest(given.encode(), self.server.api_key.encode()):
                 return HTTPStatus.UNAUTHORIZED, "missing or wrong x-api-key header"
@@ -248,6 +261,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """One JSON line per request: method, path without its query string, status."""
         path = urlsplit(self.path).path if isinstance(getattr(self, "path", None), str) else None
+        path = redact_share_tokens(path) if path else path
         status = args[1] if format.startswith('"%s" %s') and len(args) > 1 else None
         print(
             json.dumps({"method": getattr(self, "command", None), "path": path, "status": status}),

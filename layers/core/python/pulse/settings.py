@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         default=None,
         description='Secrets Manager secret of chat webhooks per brand: {"brand": [{"kind", "url"}]}',
     )
+    share_key_secret: str | None = Field(
+        default=None, description="Secrets Manager secret holding the share-link keys (AWS)"
+    )
+    share_key_file: Path | None = Field(
+        default=None, description="Local share-link key file (default: <state_dir>/share-keys.json)"
+    )
     mail_max_bytes: int = Field(
         default=10_000_000, description="Largest email; a bigger PDF is linked instead of attached"
     )

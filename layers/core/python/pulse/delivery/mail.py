@@ -13,6 +13,7 @@ Structure (what mail clients expect)::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -20,7 +21,7 @@ from email.utils import format_datetime, make_msgid
 import css_inline
 
 from pulse.exceptions import DeliveryError
-from pulse.render.html import render_mail_html, render_mail_text
+from pulse.render.html import MailLinkSet, render_mail_html, render_mail_text
 from pulse.render.i18n import gettext
 from pulse.render.viewmodel import ReportView
 
@@ -42,22 +43,27 @@ def build_report_email(
     link: str | None = None,
     now: datetime | None = None,
     max_bytes: int | None = None,
+    links: MailLinkSet | None = None,
 ) -> EmailMessage:
     """The MIME message for ``view``; charts without a PNG are left out of the body.
 
     When the message with the PDF attached would exceed ``max_bytes`` (mail
     servers and SES v2 cap message size), the PDF is left out and the email
-    says where to get it instead; it needs ``link`` then.
+    says where to get it instead; it needs ``links.pdf`` then. ``links`` also
+    carries the brand's archive page and until when the links open (share links).
     """
-    message = _build(view, sender, recipients, pdf, charts_png, link, now, attach=True)
+    links = links or MailLinkSet()
+    if links.pdf is None and link and link.endswith("/report.html"):  # the API's stable links
+        links = replace(links, pdf=link.removesuffix("report.html") + "report.pdf")
+    message = _build(view, sender, recipients, pdf, charts_png, link, now, links, attach=True)
     if max_bytes is None or len(message.as_bytes()) <= max_bytes:
         return message
-    if not link:
+    if not links.pdf:
         raise DeliveryError(
             f"the report email would be {len(message.as_bytes()):,} bytes (limit {max_bytes:,}) and there is "
             "no link to offer instead: set PULSE_PUBLIC_BASE_URL or raise PULSE_MAIL_MAX_BYTES"
         )
-    message = _build(view, sender, recipients, pdf, charts_png, link, now, attach=False)
+    message = _build(view, sender, recipients, pdf, charts_png, link, now, links, attach=False)
     if len(message.as_bytes()) > max_bytes:
         raise DeliveryError(f"the report email is {len(message.as_bytes()):,} bytes even without the PDF")
     return message
@@ -71,6 +77,7 @@ def _build(
     charts_png: dict[str, bytes],
     link: str | None,
     now: datetime | None,
+    links: MailLinkSet,
     *,
     attach: bool,
 ) -> EmailMessage:
@@ -90,8 +97,9 @@ def _build(
     shown = [c for c in view.charts if c.id in charts_png]
     mail_view = _with_charts(view, shown)
 
-    msg.set_content(render_mail_text(mail_view, link, attached=attach), subtype="plain", charset="utf-8")
-    html = css_inline.inline(render_mail_html(mail_view, subject, cids, link, attached=attach))
+    text = render_mail_text(mail_view, link, attached=attach, links=links)
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    html = css_inline.inline(render_mail_html(mail_view, subject, cids, link, attached=attach, links=links))
     msg.add_alternative(html, subtype="html", charset="utf-8")
     html_part = msg.get_body(preferencelist=("html",))
     assert isinstance(html_part, EmailMessage)
@@ -111,6 +119,4 @@ def _build(
 
 
 def _with_charts(view: ReportView, charts: list) -> ReportView:  # type: ignore[type-arg]
-    from dataclasses import replace
-
     return replace(view, charts=charts)

@@ -14,9 +14,11 @@ from pulse.kpis import KpiSet, ReportData, build_report_data
 from pulse.period import Month
 from pulse.pipeline import archive
 from pulse.pipeline.services import Services
-from pulse.render.html import render_html
+from pulse.render.formatters import long_date
+from pulse.render.html import MailLinkSet, render_html
 from pulse.render.renderer import RenderedReport, Renderer
 from pulse.render.viewmodel import ReportView, build_report_view
+from pulse.share import mail_links, share_base_url
 from pulse.tables import Tables
 from pulse.watch.month import MonthWatch, month_watch
 
@@ -96,15 +98,29 @@ def mail_report(services: Services, report: Report, now: datetime | None = None)
     recipients = [str(r) for r in report.brand.recipients]
     if not recipients:
         return None
+    now = now or datetime.now(UTC)
+    # Share links open for the recipients (no credentials); the API's links need IAM on AWS.
+    shared = mail_links(
+        services.share_keys, share_base_url(services.settings), report.brand, report.month, now=now
+    )
+    if shared:
+        link: str | None = shared.report
+        links = MailLinkSet(
+            pdf=shared.pdf, archive=shared.archive, until=long_date(shared.expires_at, report.view.lang)
+        )
+    else:
+        link = report.view.links.get("report.html")
+        links = MailLinkSet(pdf=report.view.links.get("report.pdf"))
     message = build_report_email(
         report.view,
         sender=services.settings.mail_from,
         recipients=recipients,
         pdf=report.rendered.pdf,
         charts_png=report.rendered.charts_png,
-        link=report.view.links.get("report.html"),
+        link=link,
         now=now,
         max_bytes=services.settings.mail_max_bytes,
+        links=links,
     )
     return services.sender.send(message)
 

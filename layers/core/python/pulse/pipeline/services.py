@@ -21,6 +21,7 @@ from pulse.jobs import JobQueue, SqsJobQueue
 from pulse.lake import Lake
 from pulse.render.renderer import Renderer
 from pulse.settings import Settings, get_settings
+from pulse.share import KeySource, open_key_source
 from pulse.sources import DemoSource, Source
 from pulse.storage import ObjectStore, open_store
 
@@ -47,6 +48,8 @@ class Services:
     queue: JobQueue | None = None
     #: Opens a renderer: Chromium by default, a fake one in tests of delivery.
     renderer_factory: RendererFactory = chromium_renderer
+    #: Keys of share links (pulse/share.py); None where links cannot be minted or verified.
+    share_keys: KeySource | None = None
     lake: Lake = field(init=False)
     _renderer: Renderer | None = field(default=None, init=False, repr=False)
 
@@ -64,6 +67,7 @@ class Services:
         ses_client: Any = None,
         dynamodb_client: Any = None,
         sqs_client: Any = None,
+        secrets_client: Any = None,
         source: Source | None = None,
         renderer_factory: RendererFactory | None = None,
     ) -> Services:
@@ -78,6 +82,7 @@ class Services:
             persistence=make_persistence(settings, dynamodb_client=dynamodb_client),
             queue=SqsJobQueue(settings.report_queue_url, sqs_client) if settings.report_queue_url else None,
             renderer_factory=renderer_factory or chromium_renderer,
+            share_keys=open_key_source(settings, secrets_client=secrets_client),
         )
 
     def open_renderer(self) -> Renderer:

@@ -8,6 +8,7 @@ marked safe, and the JSON is escaped for a ``<script>`` context.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
@@ -74,13 +75,37 @@ def render_html(view: ReportView) -> str:
 
 
 def render_mail_html(
-    view: ReportView, subject: str, cids: dict[str, str], link: str | None, *, attached: bool = True
+    view: ReportView,
+    subject: str,
+    cids: dict[str, str],
+    link: str | None,
+    *,
+    attached: bool = True,
+    links: MailLinkSet | None = None,
 ) -> str:
     """The email's HTML (its <style> is inlined into attributes by the caller)."""
     template = environment(view.lang).get_template("mail.html.j2")
-    return template.render(r=view, subject=subject, cids=cids, link=link, attached=attached)
+    return template.render(
+        r=view, subject=subject, cids=cids, link=link, attached=attached, **_link_fields(link, links)
+    )
 
 
-def render_mail_text(view: ReportView, link: str | None, *, attached: bool = True) -> str:
+def render_mail_text(
+    view: ReportView, link: str | None, *, attached: bool = True, links: MailLinkSet | None = None
+) -> str:
     template = environment(view.lang).get_template("mail.txt.j2")
-    return template.render(r=view, link=link, attached=attached)
+    return template.render(r=view, link=link, attached=attached, **_link_fields(link, links))
+
+
+@dataclass(frozen=True)
+class MailLinkSet:
+    """Links of a mail beyond the report's own: the PDF, the brand's archive page, until when they open."""
+
+    pdf: str | None = None
+    archive: str | None = None
+    until: str | None = None
+
+
+def _link_fields(link: str | None, links: MailLinkSet | None) -> dict[str, str | None]:
+    links = links or MailLinkSet()
+    return {"pdf_link": links.pdf, "archive_link": links.archive, "links_until": links.until}
