@@ -203,6 +203,7 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     monthly = allowed(function_named(template, "monthly"))
     worker = allowed(function_named(template, "worker"))
     api = allowed(function_named(template, "api"))
+    share = allowed(function_named(template, "share"))
 
     lake = "${ArchiveBucket.Arn}/lake/*"
     reports = "${ArchiveBucket.Arn}/reports/*"
@@ -237,12 +238,25 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     # The API answers from the archive or queues work: no lake, no report writes, no mail.
     assert api["s3:GetObject"] == {reports, jobs} and api["s3:PutObject"] == {jobs}
     assert api["sqs:SendMessage"] == {"ReportQueue.Arn"}
-    for reader in (monthly, api, worker):
-        assert "secretsmanager:GetSecretValue" not in reader
+    assert "secretsmanager:GetSecretValue" not in monthly
+
+    # Share-link keys: the worker signs (mail), the API signs (minting route), the public function
+    # verifies; nobody else reads them, and they read no other secret.
+    for signer in (worker, api, share):
+        assert signer["secretsmanager:GetSecretValue"] == {"${ShareKeySecret}"}
+    secret = template["Resources"]["ShareKeySecret"]["Properties"]
+    assert not text_of(secret["Name"]).startswith("community-pulse/"), "outside the fetch's secrets"
+
+    # The public function reads archived reports and the keys: nothing else.
+    assert share == {
+        "s3:GetObject": {reports},
+        "s3:ListBucket": {"ArchiveBucket.Arn"},
+        "secretsmanager:GetSecretValue": {"${ShareKeySecret}"},
+    }
 
     # Only the worker (reports) and the fetch (incident alerts) mail, only as the configured SES identity.
     identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${SesIdentity}"
-    for name, grants in (("monthly", monthly), ("api", api)):
+    for name, grants in (("monthly", monthly), ("api", api), ("share", share)):
         assert not any(a.startswith("ses:") for a in grants), name
     for mailer in (worker, fetch):
         assert {a for a in mailer if a.startswith("ses:")} == {"ses:SendEmail", "ses:SendRawEmail"}
@@ -299,7 +313,9 @@ def test_every_function_runs_a_handler_that_exists(template: dict[str, Any]) -> 
         tree = ast.parse(path.read_text(), filename=str(path))
         defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         assert handler in defined, f"{name}: {path} defines no {handler}()"
-    assert commands == {f"functions/{n}/app.lambda_handler" for n in ("fetch", "monthly", "worker", "api")}
+    assert commands == {
+        f"functions/{n}/app.lambda_handler" for n in ("fetch", "monthly", "worker", "api", "share")
+    }
 
 
 def test_functions_share_one_image_whose_dockerfile_exists(template: dict[str, Any]) -> None:
@@ -401,26 +417,35 @@ def test_scheduled_failures_end_in_a_dead_letter_queue_that_raises_an_alarm(
 # ------------------------------------------------------------------ API
 
 
-def test_http_api_routes_are_all_iam_authorised(template: dict[str, Any]) -> None:
+def test_http_api_routes_are_iam_authorised_except_the_share_links(template: dict[str, Any]) -> None:
     (api,) = resources_of(template, "AWS::Serverless::HttpApi").values()
     assert api["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
     assert api["Properties"]["Auth"]["EnableIamAuthorizer"] is True
-    routes = set()
+    routes, public = set(), set()
     for function in functions(template).values():
         for event in function["Properties"].get("Events", {}).values():
             if event["Type"] == "HttpApi":
                 props = event["Properties"]
-                assert "Auth" not in props  # no route opts out of the default IAM authoriser
                 assert props["TimeoutInMillis"] <= 29_000
-                routes.add(f"{props['Method']} {props['Path']}")
-                assert function is function_named(template, "api")
+                route = f"{props['Method']} {props['Path']}"
+                if "Auth" in props:  # opts out of the default IAM authoriser: only the share links
+                    assert props["Auth"] == {"Authorizer": "NONE"}
+                    assert function is function_named(template, "share")
+                    public.add(route)
+                else:
+                    assert function is function_named(template, "api")
+                    routes.add(route)
     assert routes == {
         "POST /reports",
         "GET /reports/{brand}/{month}",
         "GET /reports/{brand}/{month}/{file}",
         "GET /brands/{brand}/reports",
         "GET /jobs/{job}",
+        "POST /brands/{brand}/share",
     }
+    assert public == {"GET /share/{token}", "GET /share/{token}/{month}/{file}"}
+    # Anyone may call the public routes: they get their own, lower throttling.
+    assert set(api["Properties"]["RouteSettings"]) == public
 
 
 def test_outputs_name_the_api_url_and_the_bucket(template: dict[str, Any]) -> None:
