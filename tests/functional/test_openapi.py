@@ -33,6 +33,9 @@ def test_openapi_describes_every_route(services: Services) -> None:
         "/reports/{brand}/{month}",
         "/reports/{brand}/{month}/{name}",
         "/brands/{brand}/reports",
+        "/brands/{brand}/share",
+        "/share/{token}",
+        "/share/{token}/{month}/{name}",
     }
     post = spec["paths"]["/reports"]["post"]
     assert {"200", "201", "202", "400", "404", "409"} <= set(post["responses"])
