@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import json
@@ -183,18 +184,18 @@ class KeyFile(KeySource):
         data = json.dumps(keys.to_document(), indent=2).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if exclusive:
-                try:
-                    fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                except FileExistsError:
-                    return
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-share-")  # mkstemp: mode 0600
+            try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
-                return
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-share-")  # mkstemp: mode 0600
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, self.path)
+                if exclusive:  # first use: readers see no file or a whole one; the first writer wins
+                    with contextlib.suppress(FileExistsError):
+                        os.link(tmp, self.path)
+                else:
+                    os.replace(tmp, self.path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
         except OSError as exc:
             raise ConfigError(f"cannot write share keys {self.path}: {exc.strerror}") from exc
 
