@@ -315,4 +315,6 @@ def test_locally_the_mailed_links_open_through_pulse_serve(local: tuple[str, Pat
     pulse_cli(env, "share-keys", "revoke", "k1", "--out", str(out))
     status, _, body = plain_get(pasted)
     assert status == 403 and "revoked" in json.loads(body)["message"]
-    assert "k2" in pulse_cli(env, "share-keys", "list", "--out", str(out))
+    listed = pulse_cli(env, "share-keys", "list", "--out", str(out))
+    assert "k2" in listed and "k1" not in listed.replace(str(out), "")
+    assert all(secret not in listed for secret in json.loads(keyfile.read_text()).values() if len(secret) > 8)

@@ -240,3 +240,11 @@ def test_secrets_manager_keys_are_cached_per_warm_container() -> None:
     clock[0] = 301
     source.load()
     assert len(calls) == 2, "a revocation reaches warm containers within max_age"
+
+
+def test_the_local_server_logs_the_route_not_the_token() -> None:
+    from pulse.server import redact_share_tokens
+
+    line = "GET /share/k1.eyJiIjoi.abcDEF_-123/2026-10/report.pdf HTTP/1.1"
+    assert redact_share_tokens(line) == "GET /share/<token>/2026-10/report.pdf HTTP/1.1"
+    assert redact_share_tokens("GET /share/k1.eyJ.sig HTTP/1.1") == "GET /share/<token> HTTP/1.1"
