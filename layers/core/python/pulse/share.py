@@ -271,10 +271,10 @@ def open_key_source(settings: Settings, *, secrets_client: Any = None) -> KeySou
 
 
 def share_base_url(settings: Settings) -> str | None:
-    """Base of share links: the public URL, or `make serve`'s address for a local archive."""
+    """Base of share links: the public URL, or `make serve`'s address for a local archive and keys."""
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
-    if not settings.archive.startswith("s3://"):
+    if not settings.archive.startswith("s3://") and not settings.share_key_secret:
         return LOCAL_BASE_URL
     return None
 
