@@ -308,7 +308,8 @@ class ShareGrant:
             raise RevokedShareLinkError(f"sharing is turned off for {brand.name}: this link no longer opens")
         if sharing.revoked_before is not None and self.issued_at < sharing.revoked_before:
             raise RevokedShareLinkError(
-                f"links to {brand.name}'s reports issued before {sharing.revoked_before:%Y-%m-%d %H:%M} UTC "
+                f"links to {brand.name}'s reports issued before "
+                f"{sharing.revoked_before.astimezone(UTC):%Y-%m-%d %H:%M} UTC "
                 "were revoked: ask your community manager for a new one"
             )
         if month is not None and not self.covers_month(month):
