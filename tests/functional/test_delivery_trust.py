@@ -6,10 +6,13 @@ need a real PDF's size or go through the Lambda functions start Chromium.
 
 from __future__ import annotations
 
+import base64
 import email
 import json
+import re
 import threading
 import time
+from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ from pulse.period import Month
 from pulse.pipeline import Services, fetch_brand, read_report_file, run_reports
 from pulse.pipeline.services import chromium_renderer
 from pulse.settings import Settings
+from pulse.share_routes import build_share_resolver
 from pulse.storage import LocalStore
 from tests.conftest import REPORT_MONTH, WINDOW, load_event, load_function, requires_browser
 from tests.fakes import FakeRenderer, fake_renderer_factory
@@ -151,14 +155,37 @@ def test_too_large_to_attach_is_linked(services: Services, brands, huge_pdf: Non
     msg = email.message_from_bytes(raw, policy=policy.default)
     assert not [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
     html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert "https://reports.agency.example/reports/maison-lumiere/2026-10/report.pdf" in html
     assert "trop volumineux" in html
+    # The PDF is linked with a share link (it opens for the recipients, who have no credentials).
+    (pdf_link,) = re.findall(
+        r'href="(https://reports\.agency\.example/share/[^"]+/2026-10/report\.pdf)"', html
+    )
+    event = load_event("share-get-file.json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = pdf_link.removeprefix(
+        "https://reports.agency.example"
+    )
+    answer = build_share_resolver(lambda: services, lambda: datetime.now(UTC)).resolve(event, Context())
+    assert answer["statusCode"] == 200 and base64.b64decode(answer["body"]).startswith(b"%PDF")
+
+
+def test_too_large_without_share_links_links_the_api(services: Services, brands, huge_pdf: None) -> None:  # type: ignore[no-untyped-def]
+    brand = brands.get("maison-lumiere")
+    services.share_keys = None  # e.g. an S3 archive without PULSE_SHARE_KEY_SECRET
+    services.settings = services.settings.model_copy(
+        update={"mail_max_bytes": 3_000_000, "public_base_url": "https://reports.agency.example"}
+    )
+    outcome = run_reports(services, [brand], REPORT_MONTH, send=True)[0]
+    assert outcome.ok, outcome.error
+    msg = email.message_from_bytes(Path(outbox(services)[0]).read_bytes(), policy=policy.default)
+    html = msg.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "https://reports.agency.example/reports/maison-lumiere/2026-10/report.pdf" in html
 
 
 def test_too_large_without_a_link_is_an_error_and_sends_nothing(
     services: Services, brands, huge_pdf: None
 ) -> None:  # type: ignore[no-untyped-def]
     brand = brands.get("maison-lumiere")
+    services.share_keys = None  # no share links either
     services.settings = services.settings.model_copy(update={"mail_max_bytes": 3_000_000})
     outcome = run_reports(services, [brand], REPORT_MONTH, send=True)[0]
     assert not outcome.ok and "PULSE_PUBLIC_BASE_URL" in (outcome.error or "")
