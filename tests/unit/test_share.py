@@ -248,3 +248,21 @@ def test_the_local_server_logs_the_route_not_the_token() -> None:
     line = "GET /share/k1.eyJiIjoi.abcDEF_-123/2026-10/report.pdf HTTP/1.1"
     assert redact_share_tokens(line) == "GET /share/<token>/2026-10/report.pdf HTTP/1.1"
     assert redact_share_tokens("GET /share/k1.eyJ.sig HTTP/1.1") == "GET /share/<token> HTTP/1.1"
+
+
+def test_where_keys_and_links_come_from(tmp_path: Path) -> None:
+    from pulse.settings import Settings
+    from pulse.share import LOCAL_BASE_URL, KeyFile, SecretsManagerKeys, open_key_source, share_base_url
+
+    local = Settings(archive=str(tmp_path / "archive"), state_dir=tmp_path / "state")
+    source = open_key_source(local)
+    assert isinstance(source, KeyFile) and source.path == tmp_path / "state" / "share-keys.json"
+    assert share_base_url(local) == LOCAL_BASE_URL, "make serve's address"
+    aws = Settings(archive="s3://bucket", share_key_secret="community-pulse-share-keys/prod")
+    assert isinstance(open_key_source(aws), SecretsManagerKeys)
+    assert share_base_url(aws) is None, "never a loopback link in a mail sent from AWS"
+    assert (
+        share_base_url(aws.model_copy(update={"public_base_url": "https://r.example/"}))
+        == "https://r.example"
+    )
+    assert open_key_source(Settings(archive="s3://bucket")) is None, "no key file inside Lambda"
