@@ -11,7 +11,7 @@ import pytest
 from pulse.api import build_resolver
 from pulse.config import BrandRegistry
 from pulse.period import Month
-from pulse.pipeline import Services, update_index
+from pulse.pipeline import Services, archive
 from pulse.settings import Settings
 from pulse.share import mint_links
 from pulse.share_routes import build_share_resolver
@@ -30,13 +30,13 @@ def services(local_settings: Settings, brands: BrandRegistry) -> Services:
         ("brightbank", "2026-10"),
         ("maison-lumiere", "2026-10"),
     ):
-        for name, data in (
-            ("report.html", f"<!DOCTYPE html><title>{brand_id} {month}</title>".encode()),
-            ("report.pdf", b"%PDF-1.7 " + f"{brand_id} {month}".encode()),
-            ("kpis.json", json.dumps({"brand": brand_id, "month": month}).encode()),
-        ):
-            svc.store.put(f"reports/{brand_id}/{month}/{name}", data)
-        update_index(svc, brand_id, month, NOW, {})
+        payloads = {
+            "report.html": f"<!DOCTYPE html><title>{brand_id} {month}</title>".encode(),
+            "report.pdf": b"%PDF-1.7 " + f"{brand_id} {month}".encode(),
+            "kpis.json": json.dumps({"brand": brand_id, "month": month}).encode(),
+        }
+        manifest = archive.publish(svc.store, brand_id, month, payloads, NOW)
+        archive.update_index(svc.store, brand_id, manifest)
     return svc
 
 
