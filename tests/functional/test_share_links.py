@@ -228,7 +228,10 @@ def test_rotating_then_revoking_the_key_in_secrets_manager_revokes_the_links(mot
     source = services.share_keys
     source.save(source.load().rotated())
     source.save(source.load().revoked("k1"))
-    fresh = create_share_handler()  # a new container; warm ones see it after their cache's max_age
+    warm = share_call(app, links.file("2026-10", "report.pdf"))
+    assert warm["statusCode"] == 404, "a warm container keeps the keys it read for up to 5 minutes"
+    reset_shared_services()  # a new container; warm ones see it after their cache's max_age (5 minutes)
+    fresh = create_share_handler()
     answer = share_call(type("App", (), {"lambda_handler": staticmethod(fresh)}), links.archive)
     assert answer["statusCode"] == 403 and "revoked" in json.loads(answer["body"])["message"]
 
