@@ -4,7 +4,9 @@ Run from the repository root::
 
     .venv/bin/python -m benchmarks.sentiment_bench [--n 20000] [--repeat 3]
 
-Prints macro-F1 per language on the UMSAB validation split (``../shared/data``)
+Prints macro-F1 on the customer-service dev set (``data/customer-service/dev.*.tsv``:
+messages written for the project, never fitted on) with the shipped model, then
+per language on the UMSAB validation split (``../shared/data``)
 for both analyzers, ours measured with the held-out model (the shipped recipe
 fitted on the train split only, ``build/sentiment_model.holdout.bin``, built by
 ``scripts/train_sentiment.py`` when missing or stale: about a minute, needs the
@@ -29,10 +31,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from pulse.sentiment import BuiltinAnalyzer  # noqa: E402
 from pulse.sentiment.builtin import MODEL_PATH, SentimentModel, load_model  # noqa: E402
-from pulse.sentiment.corpus import load_umsab, macro_f1  # noqa: E402
+from pulse.sentiment.corpus import load_customer_service, load_umsab, macro_f1  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data"
+CUSTOMER_SERVICE_DIR = REPO / "data" / "customer-service"
 HOLDOUT_PATH = REPO / "build" / "sentiment_model.holdout.bin"
 LABEL_INDEX = {"negative": 0, "neutral": 1, "positive": 2}
 SAMPLE = [
@@ -116,6 +119,18 @@ def main(argv: list[str] | None = None) -> int:
         f"model: {MODEL_PATH.name}, {MODEL_PATH.stat().st_size / 1e6:.2f} MB, loaded in {load_s:.3f} s, "
         f"trained on {model.meta.get('trained_on', '?')}"
     )
+
+    if (CUSTOMER_SERVICE_DIR / "dev.fr.tsv").is_file():
+        dev = load_customer_service(CUSTOMER_SERVICE_DIR, "dev")
+        print(
+            "\nmacro-F1 on the customer-service dev set (messages written for the project, "
+            "never fitted on); ours = the shipped model, language detected"
+        )
+        print(f"{'set':<6}{'messages':>9}{'ours':>8}{'VADER':>8}")
+        for code, part in dev.items():
+            mine = macro_f1(part.labels, [LABEL_INDEX[r.label] for r in ours.analyze(part.texts)])
+            vad = macro_f1(part.labels, vader(part.texts)) if vader else float("nan")
+            print(f"{'cs-' + code:<6}{len(part.texts):>9}{mine:>8.3f}{vad:>8.3f}")
 
     texts: list[str] = list(SAMPLE)
     if (args.data / "umsab").is_dir():
