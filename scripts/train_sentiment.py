@@ -5,14 +5,18 @@ Reproducible: same data, same code, same file. Run from the repository root::
     .venv/bin/python scripts/train_sentiment.py
 
 It reads ``../shared/data`` (the UMSAB train and validation splits, plus the
-Emoji Sentiment Ranking) and needs scikit-learn (a dev dependency); the run time
-needs only NumPy.
+Emoji Sentiment Ranking), ``data/customer-service/train.{fr,en}.tsv`` (messages
+written for the project, weighted ``--cs-weight``), VADER's lexicon from the
+installed ``vaderSentiment``, textblob-fr's ``fr-sentiment.xml`` from the
+installed ``textblob-fr`` and ``data/lexicons/vader-fr``; it needs scikit-learn
+(a dev dependency, like the two lexicon packages); the run time needs only NumPy.
 
 Two logistic regressions are trained on the same hashed features the analyzer
 computes (``pulse.sentiment.features``):
 
 * language identification: char 1-3 grams and words -> 6 languages;
-* sentiment: char 2-5 grams, word 1-2 grams and the emoji lexicon, each
+* sentiment: char 2-5 grams, word 1-2 grams, the emoji lexicon and the
+  English and French word lexicons (baked into the model file), each
   feature present twice, once shared by all languages and once specific to the
   message's language (the "frustratingly easy" domain-adaptation trick), so the
   languages help one another while keeping their own weights.
@@ -23,13 +27,17 @@ Two fits per run: the same recipe on the train split alone, written to
 ``build/sentiment_model.holdout.bin`` and scored on the validation split (the
 out-of-sample figures the benchmark prints), then on train + validation, the
 model that ships (more labelled tweets: 2,163 per language instead of 1,839).
+Both fits include the customer-service training messages; the run ends with
+the shipped model's macro-F1 on the customer-service dev set, never fitted on.
 ``--fit-on train`` ships the train-only model instead; ``--cv`` adds 5-fold
-cross-validation on train + validation, a steadier estimate than 324 tweets.
+cross-validation on train + validation and the customer-service training
+messages, a steadier estimate than 324 tweets.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import math
@@ -42,6 +50,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 # one BLAS thread: the L-BFGS fits then sum in the same order on every machine (same file)
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -58,12 +67,15 @@ from pulse.sentiment.builtin import MODEL_PATH, BuiltinAnalyzer, load_model  # n
 from pulse.sentiment.corpus import (  # noqa: E402
     UMSAB_LANGUAGES,
     LabelledTexts,
+    load_customer_service,
     load_emoji_polarity,
     load_umsab,
     macro_f1,
 )
 from pulse.sentiment.features import (  # noqa: E402
+    LEXICON_NAMES,
     N_DENSE,
+    Lexicon,
     Normalizer,
     bucket_features,
     codepoints,
@@ -73,7 +85,71 @@ from pulse.sentiment.features import (  # noqa: E402
 LANGUAGES = tuple(UMSAB_LANGUAGES.values())
 #: The same recipe fitted on the train split only: its validation scores are out of sample.
 HOLDOUT_MODEL_PATH = REPO / "build" / "sentiment_model.holdout.bin"
+#: Customer-service messages written for the project (train: fitted on; dev: only measured).
+CUSTOMER_SERVICE_DIR = REPO / "data" / "customer-service"
+#: VADER-FR's lexicon (MIT), copied from the vaderSentiment-fr 1.3.4 sdist (see its README there).
+VADER_FR_LEXICON = REPO / "data" / "lexicons" / "vader-fr" / "fr_lexicon.txt"
 _WORD_RE = re.compile(r"[^\W\d_]+")
+_LEXICON_WORD_RE = re.compile(r"^[^\W\d_][^\W\d]*$")
+
+
+def _package_dir(name: str) -> Path:
+    """Folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"{name} is not installed: pip install -e '.[dev]'")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _single_tokens(words: dict[str, list[float]]) -> dict[str, float]:
+    """Mean valence of each entry that normalises to one plain word (emoticons, phrases dropped)."""
+    normalizer = Normalizer({})
+    out: dict[str, list[float]] = {}
+    for word, values in sorted(words.items()):
+        token = normalizer([word]).strip()
+        if " " in token or not _LEXICON_WORD_RE.match(token):
+            continue
+        out.setdefault(token, []).extend(values)
+    return {w: round(sum(v) / len(v), 3) for w, v in out.items() if abs(sum(v) / len(v)) >= 0.05}
+
+
+def english_lexicon() -> dict[str, float]:
+    """VADER's lexicon (vaderSentiment, MIT; Hutto & Gilbert 2014), valence / 4 -> [-1, 1]."""
+    words: dict[str, list[float]] = {}
+    text = (_package_dir("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            words.setdefault(parts[0], []).append(float(parts[1]) / 4.0)
+    return _single_tokens(words)
+
+
+def french_lexicon() -> dict[str, float]:
+    """textblob-fr's adjectives and VADER-FR's words, polarity in [-1, 1] (the mean where both list a word).
+
+    textblob-fr's ``fr-sentiment.xml`` (De Smedt & Daelemans, PDDL) covers adjectives only;
+    VADER-FR (vaderSentiment-fr 1.3.4, MIT, a hand translation of VADER's lexicon, copied
+    with its licence into ``data/lexicons/vader-fr``) adds nouns, verbs and interjections
+    (``merci``, ``arnaque``, ``bravo``), valence / 4.
+    """
+    words: dict[str, list[float]] = {}
+    root = ElementTree.parse(_package_dir("textblob_fr") / "fr-sentiment.xml").getroot()
+    for node in root.iter("word"):
+        form, polarity = node.get("form"), node.get("polarity")
+        if form and polarity:
+            words.setdefault(form.lower(), []).append(float(polarity))
+    for line in VADER_FR_LEXICON.read_text(encoding="utf-8").splitlines():
+        word, _, valence = line.rpartition("->")
+        if word and valence:
+            words.setdefault(word.lower(), []).append(float(valence) / 4.0)
+    return _single_tokens(words)
+
+
+def build_lexicons(use: bool) -> dict[str, dict[str, float]]:
+    """Word polarity lexicons by ``LEXICON_NAMES`` (empty when ``use`` is false)."""
+    if not use:
+        return {name: {} for name in LEXICON_NAMES}
+    return {"en": english_lexicon(), "fr": french_lexicon()}
 
 
 def build_vocab(texts: list[str], min_count: int = 2) -> dict[str, float]:
@@ -101,6 +177,7 @@ def sentiment_matrix(
     word_ngrams: int,
     word_weight: float,
     negation_flip: bool,
+    lexicons: tuple[Lexicon, ...] = (),
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """Features with a shared block and one block per language (zero outside the message's language)."""
     n_cols = N_DENSE + (1 << bits)
@@ -110,7 +187,7 @@ def sentiment_matrix(
         codes = codepoints(normalizer(part.texts))
         grams = ngram_hashes(codes, char_ngrams, word_ngrams)
         kinds = [k for k in grams.kinds if negation_flip or k != "wn"]
-        f = bucket_features(grams, bits, kinds, emojis, codes, word_weight=word_weight)
+        f = bucket_features(grams, bits, kinds, emojis, codes, word_weight=word_weight, lexicons=lexicons)
         m = sp.csr_matrix((f.values, (f.rows, f.columns)), shape=(f.n_rows, n_cols))
         blocks = [m] + [m if j == li else sp.csr_matrix((f.n_rows, n_cols)) for j in range(len(LANGUAGES))]
         mats.append(sp.hstack(blocks, format="csr"))
@@ -146,9 +223,23 @@ def language_matrix(
 
 
 def merge(a: dict[str, LabelledTexts], b: dict[str, LabelledTexts]) -> dict[str, LabelledTexts]:
+    """Per-language concatenation; a language missing from ``b`` is taken from ``a`` alone."""
+    empty = LabelledTexts("", [], [])
     return {
-        code: LabelledTexts(code, a[code].texts + b[code].texts, a[code].labels + b[code].labels)
+        code: LabelledTexts(
+            code, a[code].texts + b.get(code, empty).texts, a[code].labels + b.get(code, empty).labels
+        )
         for code in LANGUAGES
+    }
+
+
+def evaluate_customer_service(model_path: Path, dev: dict[str, LabelledTexts]) -> dict[str, float]:
+    """Macro-F1 of the written model on customer-service messages (language detected)."""
+    analyzer = BuiltinAnalyzer(load_model(model_path))
+    index = {"negative": 0, "neutral": 1, "positive": 2}
+    return {
+        code: round(macro_f1(part.labels, [index[r.label] for r in analyzer.analyze(part.texts)]), 4)
+        for code, part in dev.items()
     }
 
 
@@ -180,12 +271,39 @@ class Recipe:
     word_ngrams: int = 2
     word_weight: float = 6.0
     negation_flip: bool = False
+    #: sample weight of a customer-service message (a UMSAB tweet weighs 1)
+    cs_weight: float = 3.0
+    #: VADER (English) and textblob-fr (French) polarity lexicons as dense features
+    lexicons: bool = True
 
 
-def fit_model(fit_data: dict[str, LabelledTexts], data_dir: Path, recipe: Recipe, trained_on: str) -> bytes:
-    """Train both regressions on ``fit_data`` and return the model file's bytes."""
+def fit_model(
+    fit_data: dict[str, LabelledTexts],
+    data_dir: Path,
+    recipe: Recipe,
+    trained_on: str,
+    customer_service: dict[str, LabelledTexts] | None = None,
+) -> bytes:
+    """Train both regressions on ``fit_data`` (plus ``customer_service``) and return the model file's bytes."""
     started = time.perf_counter()
+    extra = customer_service or {}
+    if extra:
+        trained_on += " + customer-service train"
+    weights = np.concatenate(
+        [
+            np.concatenate(
+                (
+                    np.ones(len(fit_data[code].labels)),
+                    np.full(len(extra[code].labels) if code in extra else 0, recipe.cs_weight),
+                )
+            )
+            for code in LANGUAGES
+        ]
+    )
+    fit_data = merge(fit_data, extra)
     all_texts = [t for code in LANGUAGES for t in fit_data[code].texts]
+    lexicon_words = build_lexicons(recipe.lexicons)
+    lexicons = tuple(Lexicon.from_words(lexicon_words[name]) for name in LEXICON_NAMES)
     vocab = build_vocab(all_texts)
     normalizer = Normalizer(vocab)
     polarity = load_emoji_polarity(data_dir)
@@ -206,9 +324,10 @@ def fit_model(fit_data: dict[str, LabelledTexts], data_dir: Path, recipe: Recipe
         recipe.word_ngrams,
         recipe.word_weight,
         recipe.negation_flip,
+        lexicons,
     )
     clf = LogisticRegression(C=recipe.c, max_iter=1000, tol=1e-4)
-    clf.fit(x, y)
+    clf.fit(x, y, sample_weight=weights)
     print(f"  sentiment model fitted on {x.shape} ({time.perf_counter() - started:.0f} s)", flush=True)
 
     n_cols = N_DENSE + (1 << recipe.bits)
@@ -225,6 +344,8 @@ def fit_model(fit_data: dict[str, LabelledTexts], data_dir: Path, recipe: Recipe
         "lang_bits": lang_bits,
         "lang_kinds": list(lang_kinds),
         "c": recipe.c,
+        "cs_weight": recipe.cs_weight if extra else None,
+        "lexicons": {name: len(lexicon_words[name]) for name in LEXICON_NAMES},
         "trained_on": trained_on,
     }
     words = sorted(vocab)
@@ -241,46 +362,66 @@ def fit_model(fit_data: dict[str, LabelledTexts], data_dir: Path, recipe: Recipe
         vocab_logp=np.array([vocab[w] for w in words], dtype=np.float16),
         emoji_codepoints=np.array([ord(e) for e in sorted(polarity)], dtype=np.int32),
         emoji_polarity=np.array([polarity[e] for e in sorted(polarity)], dtype=np.float32),
+        **{
+            f"lexicon_{name}_keys": lexicon.keys
+            for name, lexicon in zip(LEXICON_NAMES, lexicons, strict=True)
+        },
+        **{
+            f"lexicon_{name}_valence": lexicon.valence.astype(np.float16)
+            for name, lexicon in zip(LEXICON_NAMES, lexicons, strict=True)
+        },
     )
     return buffer.getvalue()
 
 
-def cross_validate(
-    pool: dict[str, LabelledTexts], data_dir: Path, recipe: Recipe, folds: int = 5
-) -> dict[str, float]:
-    """Macro-F1 per language of ``folds``-fold cross-validation on ``pool`` (language detected).
+def _split(part: LabelledTexts, where: np.ndarray, k: int) -> tuple[LabelledTexts, LabelledTexts]:
+    """(everything outside fold ``k``, fold ``k``)."""
+    inside = [i for i, f in enumerate(where) if f != k]
+    outside = [i for i, f in enumerate(where) if f == k]
+    return (
+        LabelledTexts(part.lang, [part.texts[i] for i in inside], [part.labels[i] for i in inside]),
+        LabelledTexts(part.lang, [part.texts[i] for i in outside], [part.labels[i] for i in outside]),
+    )
 
-    Every fold holds out the same share of each language, so each fit sees the
-    other five languages too, as the shipped model does.
+
+def cross_validate(
+    pool: dict[str, LabelledTexts],
+    data_dir: Path,
+    recipe: Recipe,
+    customer_service: dict[str, LabelledTexts] | None = None,
+    folds: int = 5,
+) -> dict[str, float]:
+    """Macro-F1 per language of ``folds``-fold cross-validation (language detected).
+
+    The UMSAB ``pool`` and the ``customer_service`` training messages are both
+    cut into folds; each fit sees the other folds of both and is scored on the
+    held-out fold of each (keys ``fr``... for UMSAB, ``cs-fr``... for customer
+    service). Every fold holds out the same share of each language, so each fit
+    sees the other languages too, as the shipped model does.
     """
+    extra = customer_service or {}
     rng = np.random.RandomState(0)
-    assignment = {code: rng.permutation(np.arange(len(pool[code].labels)) % folds) for code in LANGUAGES}
-    gold: dict[str, list[int]] = {code: [] for code in LANGUAGES}
-    predicted: dict[str, list[int]] = {code: [] for code in LANGUAGES}
+    pools = {code: pool[code] for code in LANGUAGES} | {f"cs-{code}": part for code, part in extra.items()}
+    assignment = {key: rng.permutation(np.arange(len(part.labels)) % folds) for key, part in pools.items()}
+    gold: dict[str, list[int]] = {key: [] for key in pools}
+    predicted: dict[str, list[int]] = {key: [] for key in pools}
     index = {"negative": 0, "neutral": 1, "positive": 2}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(folds):
             print(f"fold {k + 1}/{folds}", flush=True)
-            fit_part, held_out = {}, {}
-            for code in LANGUAGES:
-                part, where = pool[code], assignment[code]
-                fit_part[code] = LabelledTexts(
-                    code,
-                    [t for t, f in zip(part.texts, where, strict=True) if f != k],
-                    [y for y, f in zip(part.labels, where, strict=True) if f != k],
-                )
-                held_out[code] = LabelledTexts(
-                    code,
-                    [t for t, f in zip(part.texts, where, strict=True) if f == k],
-                    [y for y, f in zip(part.labels, where, strict=True) if f == k],
-                )
+            fit_part: dict[str, LabelledTexts] = {}
+            held_out: dict[str, LabelledTexts] = {}
+            for key, part in pools.items():
+                fit_part[key], held_out[key] = _split(part, assignment[key], k)
             path = Path(tmp) / f"fold{k}.bin"
-            path.write_bytes(fit_model(fit_part, data_dir, recipe, f"cross-validation fold {k}"))
+            cs_fit = {code: fit_part[f"cs-{code}"] for code in extra}
+            umsab_fit = {code: fit_part[code] for code in LANGUAGES}
+            path.write_bytes(fit_model(umsab_fit, data_dir, recipe, f"cross-validation fold {k}", cs_fit))
             analyzer = BuiltinAnalyzer(load_model(path))
-            for code in LANGUAGES:
-                gold[code] += held_out[code].labels
-                predicted[code] += [index[r.label] for r in analyzer.analyze(held_out[code].texts)]
-    return {code: round(macro_f1(gold[code], predicted[code]), 4) for code in LANGUAGES}
+            for key, part in held_out.items():
+                gold[key] += part.labels
+                predicted[key] += [index[r.label] for r in analyzer.analyze(part.texts)]
+    return {key: round(macro_f1(gold[key], predicted[key]), 4) for key in pools}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -320,6 +461,25 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also count a negated word as the plain word with the opposite sign",
     )
+    parser.add_argument(
+        "--customer-service",
+        type=Path,
+        default=CUSTOMER_SERVICE_DIR,
+        help="folder of the customer-service train/dev sets (train.fr.tsv ...)",
+    )
+    parser.add_argument(
+        "--cs-weight",
+        type=float,
+        default=defaults.cs_weight,
+        help="sample weight of a customer-service training message (0: leave them out)",
+    )
+    parser.add_argument(
+        "--no-lexicons", action="store_true", help="leave out the VADER and textblob-fr lexicon features"
+    )
+    parser.add_argument("--skip-holdout", action="store_true", help="do not fit the train-only model")
+    parser.add_argument(
+        "--cv-only", action="store_true", help="only run the cross-validation (writes no model)"
+    )
     args = parser.parse_args(argv)
     recipe = Recipe(
         bits=args.bits,
@@ -328,30 +488,45 @@ def main(argv: list[str] | None = None) -> int:
         word_ngrams=args.word_ngrams,
         word_weight=args.word_weight,
         negation_flip=args.negation_flip,
+        cs_weight=args.cs_weight,
+        lexicons=not args.no_lexicons,
     )
 
     started = time.perf_counter()
     train = load_umsab(args.data, "train")
     val = load_umsab(args.data, "val")
+    cs_train = load_customer_service(args.customer_service, "train") if recipe.cs_weight > 0 else {}
+    cs_dev = load_customer_service(args.customer_service, "dev")
+
+    if args.cv_only:
+        print("5-fold cross-validation on umsab train + val and customer-service train:", flush=True)
+        for key, score in cross_validate(merge(train, val), args.data, recipe, cs_train).items():
+            print(key, score)
+        print(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
 
     # the validation scores always come from a model that never saw the validation split
-    print("fitting on umsab train (held-out model for the validation scores)", flush=True)
     holdout = args.out if args.fit_on == "train" else args.holdout_out
-    holdout.parent.mkdir(parents=True, exist_ok=True)
-    holdout.write_bytes(fit_model(train, args.data, recipe, "umsab train"))
-    print(f"wrote {holdout} ({holdout.stat().st_size / 1e6:.2f} MB)")
-    for code, scores in evaluate(holdout, val).items():
-        print(code, scores)
+    if not args.skip_holdout or args.fit_on == "train":
+        print("fitting on umsab train (held-out model for the validation scores)", flush=True)
+        holdout.parent.mkdir(parents=True, exist_ok=True)
+        holdout.write_bytes(fit_model(train, args.data, recipe, "umsab train", cs_train))
+        print(f"wrote {holdout} ({holdout.stat().st_size / 1e6:.2f} MB)")
+        for code, scores in evaluate(holdout, val).items():
+            print(code, scores)
 
     if args.fit_on == "train+val":
         print("fitting on umsab train + val (the model that ships)", flush=True)
-        args.out.write_bytes(fit_model(merge(train, val), args.data, recipe, "umsab train + val"))
+        args.out.write_bytes(fit_model(merge(train, val), args.data, recipe, "umsab train + val", cs_train))
         print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+    # never fitted on: written separately, measured only
+    for code, score in evaluate_customer_service(args.out, cs_dev).items():
+        print(f"customer-service dev {code}: macro-F1 {score}")
 
     if args.cv:
-        print("5-fold cross-validation on train + val (language detected):", flush=True)
-        for code, score in cross_validate(merge(train, val), args.data, recipe).items():
-            print(code, score)
+        print("5-fold cross-validation on umsab train + val and customer-service train:", flush=True)
+        for key, score in cross_validate(merge(train, val), args.data, recipe, cs_train).items():
+            print(key, score)
     print(f"done in {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -35,10 +35,10 @@ def test_validation_macro_f1_floor() -> None:
     """The shipped recipe, fitted on the train split only by the training command, holds its quality
     on the validation split (the shipped model itself also learned from that split)."""
     shipped = get_model()
-    assert shipped.meta["trained_on"] == "umsab train + val"
+    assert shipped.meta["trained_on"] == "umsab train + val + customer-service train"
     # built by scripts/train_sentiment.py --fit-on=train; fails if the shipped model's recipe differs
     model = sentiment_bench.holdout_model(shipped, sentiment_bench.DATA_DIR)
-    assert model.meta["trained_on"] == "umsab train"
+    assert model.meta["trained_on"] == "umsab train + customer-service train"
     analyzer = BuiltinAnalyzer(model)
     val = load_umsab(sentiment_bench.DATA_DIR, "val")
     index = {"negative": 0, "neutral": 1, "positive": 2}
@@ -54,7 +54,9 @@ def test_validation_macro_f1_floor() -> None:
 def test_sentiment_bench_prints_quality_and_speed_beside_vader(capsys: pytest.CaptureFixture[str]) -> None:
     assert sentiment_bench.main(["--n=600", "--repeat=1"]) == 0
     out = capsys.readouterr().out
-    assert "trained on umsab train + val" in out
+    assert "trained on umsab train + val + customer-service train" in out
+    assert re.search(r"^cs-fr +\d+ +0\.\d{3} +0\.\d{3}$", out, re.M)
+    assert re.search(r"^cs-en +\d+ +0\.\d{3} +0\.\d{3}$", out, re.M)
     for lang in ("en", "fr", "es", "de", "it", "pt"):
         assert re.search(rf"^{lang} +0\.\d{{3}} +0\.\d{{3}} +0\.\d{{3}}$", out, re.M), lang
     assert re.search(r"ours \(language detection \+ sentiment\): +[\d,]+ texts/s", out)

@@ -157,7 +157,9 @@ def test_negation_changes_the_score(analyzer: BuiltinAnalyzer, negated: str, pla
 
 
 def test_negation_softens_negative_words(analyzer: BuiltinAnalyzer) -> None:
-    assert one(analyzer, "not bad", "en").score > one(analyzer, "bad", "en").score
+    # in a sentence: a bare "bad" is near neutral (SemEval's "Bad Blood", "Bad Girls Club" tweets)
+    assert one(analyzer, "this is not bad", "en").score > one(analyzer, "this is bad", "en").score
+    assert one(analyzer, "not bad at all", "en").label == "positive"
     assert one(analyzer, "c'est pas mal", "fr").score > one(analyzer, "c'est mal", "fr").score
     assert one(analyzer, "not good", "en").score < one(analyzer, "good", "en").score
 

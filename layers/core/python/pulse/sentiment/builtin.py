@@ -23,8 +23,10 @@ import numpy.typing as npt
 from pulse.sentiment.base import LABELS, SentimentResult
 from pulse.sentiment.exceptions import SentimentModelError
 from pulse.sentiment.features import (
+    LEXICON_NAMES,
     N_DENSE,
     SEPARATOR,
+    Lexicon,
     NGramHashes,
     Normalizer,
     bucket_features,
@@ -57,6 +59,8 @@ class SentimentModel:
         language ``i``, the last one the model for any other language.
     lang_weights
         One row per language by ``N_DENSE + 2**lang_bits`` columns.
+    lexicons
+        Word polarity lexicons (English, French) baked in at build time, in ``LEXICON_NAMES`` order.
     """
 
     languages: tuple[str, ...]
@@ -72,6 +76,7 @@ class SentimentModel:
     lang_weights: npt.NDArray[np.float32]
     lang_bias: npt.NDArray[np.float32]
     emoji_table: npt.NDArray[np.float32]
+    lexicons: tuple[Lexicon, ...]
     normalizer: Normalizer
     meta: dict[str, Any]
 
@@ -104,6 +109,13 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
     vocab = dict(zip(words, arrays["vocab_logp"].astype(float).tolist(), strict=True))
     emoji_table = np.zeros(int(arrays["emoji_codepoints"].max(initial=0)) + 1, dtype=np.float32)
     emoji_table[arrays["emoji_codepoints"]] = arrays["emoji_polarity"]
+    lexicons = tuple(
+        Lexicon(
+            keys=arrays.get(f"lexicon_{name}_keys", np.zeros(0, dtype=np.uint64)).astype(np.uint64),
+            valence=arrays.get(f"lexicon_{name}_valence", np.zeros(0, dtype=np.float32)).astype(np.float32),
+        )
+        for name in LEXICON_NAMES
+    )
     return SentimentModel(
         languages=languages,
         bits=bits,
@@ -118,6 +130,7 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
         lang_weights=np.ascontiguousarray(arrays["lang_weights"].astype(np.float32).T),
         lang_bias=arrays["lang_bias"].astype(np.float32),
         emoji_table=emoji_table,
+        lexicons=lexicons,
         normalizer=Normalizer(vocab),
         meta=meta,
     )
@@ -243,7 +256,13 @@ class BuiltinAnalyzer:
             langs = [code] * n
         kinds = [k for k in grams.kinds if model.negation_flip or k != "wn"]
         feats = bucket_features(
-            grams, model.bits, kinds, model.emoji_table, codes, word_weight=model.word_weight
+            grams,
+            model.bits,
+            kinds,
+            model.emoji_table,
+            codes,
+            word_weight=model.word_weight,
+            lexicons=model.lexicons,
         )
         flat = table[feats.rows] * model.n_columns + feats.columns
         logits = _linear(feats.rows, flat, feats.values, model.sentiment_weights, n)

@@ -47,6 +47,26 @@ def load_umsab(data_dir: Path, split: str) -> dict[str, LabelledTexts]:
     return out
 
 
+#: Languages of the customer-service sets written for the project (``data/customer-service``).
+CUSTOMER_SERVICE_LANGUAGES = ("fr", "en")
+_LABEL_NAMES = {"negative": 0, "neutral": 1, "positive": 2}
+
+
+def load_customer_service(folder: Path, split: str) -> dict[str, LabelledTexts]:
+    """Read ``{split}.{lang}.tsv`` (header ``label<TAB>text``) for each customer-service language.
+
+    ``split`` is ``train`` (used to fit the model) or ``dev`` (written separately, only measured).
+    """
+    out: dict[str, LabelledTexts] = {}
+    for code in CUSTOMER_SERVICE_LANGUAGES:
+        lines = (folder / f"{split}.{code}.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        pairs = [line.split("\t", 1) for line in lines if line.strip()]
+        out[code] = LabelledTexts(
+            lang=code, texts=[text for _, text in pairs], labels=[_LABEL_NAMES[label] for label, _ in pairs]
+        )
+    return out
+
+
 def load_emoji_polarity(data_dir: Path) -> dict[str, float]:
     """Polarity of each single-code-point emoji: (positive - negative) / (occurrences + 3)."""
     out: dict[str, float] = {}

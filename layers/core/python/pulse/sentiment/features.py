@@ -35,9 +35,19 @@ _SEP_CODE = ord(SEPARATOR)
 _SPACE_CODE = ord(" ")
 _NEG_CODE = ord("¬")
 
+#: Polarity lexicons baked into the model file, each with its own dense columns (see :class:`Lexicon`).
+LEXICON_NAMES = ("en", "fr")
+_LEXICON_COLUMNS = ("positive", "negative", "balance")
 #: Rows of the weight table that hold dense (non-hashed) features.
-DENSE_FEATURES = ("emoji_polarity", "emoji_count", "bias_shift", "reserved")
+DENSE_FEATURES = (
+    "emoji_polarity",
+    "emoji_count",
+    *(f"lexicon_{name}_{column}" for name in LEXICON_NAMES for column in _LEXICON_COLUMNS),
+)
 N_DENSE = len(DENSE_FEATURES)
+_LEXICON_OFFSET = 2
+#: A lexicon word in the scope of a negation counts with this factor (VADER's ``N_SCALAR``).
+NEGATED_VALENCE = -0.74
 
 _P = np.uint64(0x9E3779B97F4A7C15 | 1)
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
@@ -426,6 +436,86 @@ def ngram_hashes(
     )
 
 
+@dataclass(frozen=True)
+class Lexicon:
+    """A word polarity lexicon keyed by the same word hashes as the ``w1`` features.
+
+    Attributes
+    ----------
+    keys
+        Sorted 64-bit hashes of the lexicon's words (as normalised by :class:`Normalizer`).
+    valence
+        Polarity of each word in [-1, 1], in the order of ``keys``.
+    """
+
+    keys: npt.NDArray[np.uint64]
+    valence: npt.NDArray[np.float32]
+
+    @classmethod
+    def from_words(cls, words: Mapping[str, float]) -> Lexicon:
+        """Build from ``{word: valence}``; words must be single normalised tokens (see :func:`word_hashes`)."""
+        hashes = word_hashes(list(words))
+        values = np.asarray(list(words.values()), dtype=np.float32)
+        order = np.argsort(hashes, kind="stable")
+        keys, first = np.unique(hashes[order], return_index=True)
+        return cls(keys=keys, valence=values[order][first])
+
+    def lookup(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.float32]:
+        """Valence of each hashed word, 0 for words not in the lexicon."""
+        if len(self.keys) == 0 or len(hashes) == 0:
+            return np.zeros(len(hashes), dtype=np.float32)
+        at = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
+        out: npt.NDArray[np.float32] = np.where(self.keys[at] == hashes, self.valence[at], 0.0).astype(
+            np.float32
+        )
+        return out
+
+
+def word_hashes(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The ``w1`` hash of each already-normalised single-token word."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    codes = codepoints(" " + " \n ".join(words) + " ")
+    grams = ngram_hashes(codes, (), 1)
+    found = grams.hashes[grams.kinds.index("w1")]
+    if len(found) != len(words):
+        raise ValueError("every lexicon entry must be exactly one token")
+    return found
+
+
+def _lexicon_features(
+    grams: NGramHashes, lexicons: Sequence[Lexicon]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Dense lexicon columns: tanh of the summed positive and negative valences and of their balance.
+
+    A word in the scope of a negation (``¬mal``) counts as the plain word times ``NEGATED_VALENCE``.
+    """
+    n_rows = grams.n_rows
+    w1 = grams.kinds.index("w1")
+    wn = grams.kinds.index("wn")
+    out_rows, out_cols, out_vals = [], [], []
+    for g, lexicon in enumerate(lexicons):
+        val = np.concatenate(
+            (lexicon.lookup(grams.hashes[w1]), lexicon.lookup(grams.hashes[wn]) * NEGATED_VALENCE)
+        )
+        rows = np.concatenate((grams.rows[w1], grams.rows[wn]))
+        hit = np.flatnonzero(val)
+        if not len(hit):
+            continue
+        val, rows = val[hit], rows[hit]
+        pos = np.bincount(rows, weights=np.maximum(val, 0.0), minlength=n_rows)
+        neg = np.bincount(rows, weights=np.maximum(-val, 0.0), minlength=n_rows)
+        has = np.flatnonzero(pos + neg)
+        base = _LEXICON_OFFSET + g * len(_LEXICON_COLUMNS)
+        for c, column in enumerate((pos, neg, pos - neg)):
+            out_rows.append(has)
+            out_cols.append(np.full(len(has), base + c, dtype=np.int64))
+            out_vals.append(np.tanh(column[has]).astype(np.float32))
+    if not out_rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(out_rows), np.concatenate(out_cols), np.concatenate(out_vals)
+
+
 def bucket_features(
     grams: NGramHashes,
     bits: int,
@@ -433,12 +523,14 @@ def bucket_features(
     emoji_table: npt.NDArray[np.float32] | None = None,
     codes: npt.NDArray[np.uint32] | None = None,
     word_weight: float = 1.0,
+    lexicons: Sequence[Lexicon] = (),
 ) -> HashedFeatures:
     """Hashed n-grams as sparse features in ``N_DENSE + 2**bits`` columns.
 
     Values are ``1 / sqrt(number of n-grams of the message)`` so long and short
     messages weigh alike, word n-grams multiplied by ``word_weight``. With ``emoji_table`` (and ``codes``), the dense emoji
-    features (lexicon polarity sum, log count) fill the first columns.
+    features (lexicon polarity sum, log count) fill the first columns; each of ``lexicons``
+    (in ``LEXICON_NAMES`` order) fills its three lexicon columns.
     """
     wanted = set(grams.kinds if kinds is None else kinds)
     shift = np.uint64(64 - bits)
@@ -482,6 +574,11 @@ def bucket_features(
                     np.log1p(cnt[has]).astype(np.float32),
                 )
             )
+    if lexicons and "w1" in grams.kinds:
+        lex_rows, lex_cols, lex_vals = _lexicon_features(grams, lexicons)
+        rows = np.concatenate((rows, lex_rows))
+        cols = np.concatenate((cols, lex_cols))
+        values = np.concatenate((values, lex_vals))
     return HashedFeatures(rows=rows, columns=cols, values=values.astype(np.float32), n_rows=n_rows)
 
 
