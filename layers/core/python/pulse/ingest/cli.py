@@ -110,35 +110,87 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
         brand: Annotated[str, typer.Option("--brand", help="The brand id the data belongs to.")],
+        files: Annotated[
+            list[Path] | None,
+            typer.Argument(
+                help="Platform exports (X, Meta Business Suite, LinkedIn, YouTube Studio, TikTok Studio: "
+                "CSV, .xls/.xlsx or Studio's zip) or canonical files, recognised by their header. "
+                "Later files win where they overlap.",
+                show_default=False,
+            ),
+        ] = None,
         posts: PostsOption = None,
         messages: MessagesOption = None,
         followers: FollowersOption = None,
+        follower_count: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--follower-count",
+                help="PLATFORM=N: the follower count at the end of the last day of an export that gives "
+                "only daily changes (X account overview, YouTube subscribers chart).",
+            ),
+        ] = None,
         tz: Annotated[
             str | None,
-            typer.Option("--tz", help="Time zone for partitioning; default: the brand's configured zone."),
+            typer.Option(
+                "--tz",
+                help="The brand's time zone (default: the brand's configured zone). Export times without "
+                "an offset are read in it.",
+            ),
         ] = None,
     ) -> None:
         """Load export files into the lake (PULSE_ARCHIVE) for a brand.
 
-        Rows already in the lake with the same key (platform + id, or platform +
-        account + date) are replaced by the imported values, so importing the
-        same file twice changes nothing.
+        Platform exports are recognised by their header (docs/import.md lists them,
+        where to download them and what each one feeds). Rows already in the lake
+        with the same key (platform + id, or platform + account + date) are replaced
+        by the imported values, so importing the same or an overlapping file again
+        only updates metrics.
         """
         from pulse.config import load_brands, validate_brand_id
+        from pulse.exceptions import UnknownBrandError
+        from pulse.ingest.exports import ImportContext, context_for, import_into_lake
         from pulse.lake import Lake
         from pulse.settings import get_settings
         from pulse.storage import open_store
 
         try:
-            if posts is None and messages is None and followers is None:
-                raise typer.BadParameter("give at least one of --posts, --messages, --followers")
+            paths = [*(files or []), *(p for p in (posts, messages, followers) if p is not None)]
+            if not paths:
+                raise typer.BadParameter("give at least one FILE (or --posts, --messages, --followers)")
             validate_brand_id(brand)
+            counts = _follower_counts(follower_count or [])
             settings = get_settings()
-            brand_zone = zone(tz) if tz else load_brands(settings.config).get(brand).tz
-            tables = read_tables(posts, messages, followers, analyzer=find_analyzer())
-            summary = Lake(open_store(settings.archive)).write(brand, brand_zone, tables)
+            try:
+                ctx = context_for(load_brands(settings.config).get(brand))
+            except UnknownBrandError:
+                if not tz:
+                    raise
+                ctx = ImportContext(brand, zone(tz))
+            if tz:
+                ctx.tz = zone(tz)
+            outcome = import_into_lake(
+                paths, ctx, Lake(open_store(settings.archive)), counts_at_end=counts, analyzer=find_analyzer()
+            )
         except PulseError as exc:
             raise _fail(exc) from exc
+        for item in outcome.batch.files:
+            typer.echo(f"{item.file}: {item.title} ({item.rows} rows)")
+            if item.note:
+                typer.echo(f"  note: {item.note}")
+        for warning in outcome.batch.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        summary = outcome.written
         for table, new in summary.new.items():
             typer.echo(f"{table}: {new} new, {summary.updated[table]} updated")
         typer.echo(f"{len(summary.partitions)} partition(s) written to {settings.archive}")
+
+
+def _follower_counts(values: list[str]) -> dict[str, int]:
+    counts = {}
+    for value in values:
+        platform, _, number = value.partition("=")
+        if not platform.strip() or not number.strip().isdigit():
+            raise typer.BadParameter(f"--follower-count {value!r}: use PLATFORM=N, e.g. x=1520")
+        counts[platform.strip().lower()] = int(number)
+    return counts

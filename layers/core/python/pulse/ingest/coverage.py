@@ -1,0 +1,122 @@
+"""Which sources fed which table, per brand and month: the data behind "not available from exports".
+
+Platform exports carry posts and (some) follower counts, never conversations,
+so a month built from exports alone has no messages: its response-time and
+sentiment KPIs are *not available*, which is not the same as 0 %. Every import
+records here which source fed each table for each platform and month::
+
+    lake/coverage/brand=<brand>.json
+    {"version": 1,
+     "months": {"2026-03": {"posts": {"x": ["export:x-content"]},
+                            "followers": {"tiktok": ["export:tiktok-followers"]}}}}
+
+Sources are ``export:<format>`` (a platform's own export), ``file`` (the
+canonical import contract) and ``api`` (the daily fetch). :func:`notes_for`
+turns a month's record into the reasons shown next to the KPIs that cannot be
+computed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulse.config import validate_brand_id
+from pulse.exceptions import NotFoundError
+from pulse.storage import ObjectStore
+
+VERSION = 1
+EXPORT_PREFIX = "export:"
+#: Shown instead of a number when only platform exports fed the month.
+NOT_FROM_EXPORTS = "not available from exports"
+#: The KPIs that need conversations (messages and the brand's replies).
+CONVERSATION_KPIS = (
+    "inbound_messages",
+    "responded_messages",
+    "response_rate",
+    "first_response_time_median_minutes",
+    "first_response_time_p90_minutes",
+    "business_hours_first_response",
+    "sentiment",
+)
+FOLLOWER_KPIS = ("followers_start", "followers_end", "follower_growth", "follower_growth_rate")
+
+
+def coverage_key(brand: str) -> str:
+    return f"lake/coverage/brand={validate_brand_id(brand)}.json"
+
+
+@dataclass
+class MonthCoverage:
+    """Sources per table and platform for one month."""
+
+    tables: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def sources(self, table: str) -> set[str]:
+        return {s for sources in self.tables.get(table, {}).values() for s in sources}
+
+    def exports_only(self) -> bool:
+        """True when something fed the month and every source was a platform export."""
+        every = self.sources("posts") | self.sources("followers") | self.sources("messages")
+        return bool(every) and all(s.startswith(EXPORT_PREFIX) for s in every)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sources": self.tables, "exports_only": self.exports_only()}
+
+
+@dataclass
+class Coverage:
+    months: dict[str, MonthCoverage] = field(default_factory=dict)
+
+    def month(self, month: str) -> MonthCoverage:
+        return self.months.get(month, MonthCoverage())
+
+    def add(self, month: str, table: str, platform: str, source: str) -> None:
+        entry = self.months.setdefault(month, MonthCoverage())
+        sources = entry.tables.setdefault(table, {}).setdefault(platform, [])
+        if source not in sources:
+            sources.append(source)
+            sources.sort()
+
+    def to_json(self) -> bytes:
+        months = {m: c.tables for m, c in sorted(self.months.items())}
+        return json.dumps({"version": VERSION, "months": months}, indent=1, sort_keys=True).encode("utf-8")
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Coverage:
+        raw = json.loads(data)
+        return cls({m: MonthCoverage(tables) for m, tables in raw.get("months", {}).items()})
+
+
+def read_coverage(store: ObjectStore, brand: str) -> Coverage:
+    try:
+        return Coverage.from_json(store.get(coverage_key(brand)))
+    except NotFoundError:
+        return Coverage()
+
+
+def record_sources(store: ObjectStore, brand: str, entries: Iterable[tuple[str, str, str, str]]) -> Coverage:
+    """Add ``(month, table, platform, source)`` entries to the brand's record and store it."""
+    coverage = read_coverage(store, brand)
+    for month, table, platform, source in entries:
+        coverage.add(month, table, platform, source)
+    store.put(coverage_key(brand), coverage.to_json(), "application/json")
+    return coverage
+
+
+def notes_for(coverage: MonthCoverage, *, inbound_messages: int, has_followers: bool) -> dict[str, str]:
+    """KPI name -> why it has no value, for a month fed by platform exports only.
+
+    Empty when the month had another source (the API or a canonical file): then a
+    missing value means what it means elsewhere in the report.
+    """
+    if not coverage.exports_only():
+        return {}
+    notes = {}
+    if inbound_messages == 0:
+        notes.update(dict.fromkeys(CONVERSATION_KPIS, NOT_FROM_EXPORTS))
+    if not has_followers:
+        notes.update(dict.fromkeys(FOLLOWER_KPIS, NOT_FROM_EXPORTS))
+    return notes
