@@ -155,8 +155,11 @@ def register(app: typer.Typer) -> None:
         from pulse.storage import open_store
 
         try:
-            paths = [*(files or []), *(p for p in (posts, messages, followers) if p is not None)]
-            if not paths:
+            named = [
+                (t, p) for t, p in (("posts", posts), ("messages", messages), ("followers", followers)) if p
+            ]
+            paths = list(files or [])
+            if not paths and not named:
                 raise typer.BadParameter("give at least one FILE (or --posts, --messages, --followers)")
             validate_brand_id(brand)
             counts = _follower_counts(follower_count or [])
@@ -170,7 +173,12 @@ def register(app: typer.Typer) -> None:
             if tz:
                 ctx.tz = zone(tz)
             outcome = import_into_lake(
-                paths, ctx, Lake(open_store(settings.archive)), counts_at_end=counts, analyzer=find_analyzer()
+                paths,
+                ctx,
+                Lake(open_store(settings.archive)),
+                counts_at_end=counts,
+                analyzer=find_analyzer(),
+                canonical=named,  # type: ignore[arg-type]
             )
         except PulseError as exc:
             raise _fail(exc) from exc

@@ -200,7 +200,7 @@ FORMATS: tuple[ExportFormat, ...] = (
         source=(
             "Meta Business Suite > Insights > Audience/Overview > Export: UTF-16 CSV 'sep=,' then the metric "
             "name ('Facebook follows', 'Instagram follows') then '\"Date\",\"Primary\"' and rows like "
-            "'\"2025-08-01T00:00:00\",\"20\"', as documented in public importers on GitHub (code index)."
+            '\'"2025-08-01T00:00:00","20"\', as documented in public importers on GitHub (code index).'
         ),
     ),
     ExportFormat(
@@ -239,7 +239,9 @@ FORMATS: tuple[ExportFormat, ...] = (
         feeds="nothing",
         columns={
             "date": _c("Date", "Date"),
-            "gained": _c(("Total followers", "Total new followers"), ("Total des abonnés", "Nouveaux abonnés")),
+            "gained": _c(
+                ("Total followers", "Total new followers"), ("Total des abonnés", "Nouveaux abonnés")
+            ),
             "organic": _c("Organic followers", "Abonnés naturels"),
         },
         signature=("date", "gained", "organic"),
@@ -262,7 +264,9 @@ FORMATS: tuple[ExportFormat, ...] = (
         columns={
             "date": _c("Date", "Date"),
             "followers": _c("Followers", "Abonnés"),
-            "net": _c("Difference in followers from previous day", "Différence d'abonnés par rapport à la veille"),
+            "net": _c(
+                "Difference in followers from previous day", "Différence d'abonnés par rapport à la veille"
+            ),
         },
         signature=("date", "followers", "net"),
         limits="",
@@ -270,7 +274,8 @@ FORMATS: tuple[ExportFormat, ...] = (
             "TikTok Studio > Analytics > Followers > Download data: FollowerHistory.csv 'Date,Followers,"
             "Difference in followers from previous day' (follower count per day). French names: unverified."
         ),
-    ),    ExportFormat(
+    ),
+    ExportFormat(
         key="youtube-table",
         platform="youtube",
         title="YouTube Studio advanced analytics: 'Table data' (one row per video)",
@@ -332,7 +337,9 @@ FORMATS: tuple[ExportFormat, ...] = (
         columns={
             "text": _c("Video title", "Titre de la vidéo"),
             "link": _c("Video link", "Lien de la vidéo"),
-            "created_at": _c(("Post time", "Video publish time"), ("Heure de publication", "Date de publication")),
+            "created_at": _c(
+                ("Post time", "Video publish time"), ("Heure de publication", "Date de publication")
+            ),
             "impressions": _c("Total views", ("Nombre total de vues", "Vues totales")),
             "reach": _c("Reach", "Couverture"),
             "likes": _c("Total likes", ("Nombre total de J'aime", "J'aime totaux")),
@@ -350,7 +357,6 @@ FORMATS: tuple[ExportFormat, ...] = (
             "public TikTok Studio importers and their tests on GitHub (code index). French names: unverified."
         ),
     ),
-
 )
 
 BY_KEY = {f.key: f for f in FORMATS}

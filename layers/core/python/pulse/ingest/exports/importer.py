@@ -67,16 +67,20 @@ def canonical_table(path: Path) -> TableName | None:
             names = {c.strip() for c in next(csv.reader(handle), [])}
     else:
         return None
-    for table in ("messages", "posts", "followers"):
+    order: tuple[TableName, ...] = ("messages", "posts", "followers")
+    for table in order:
         if set(REQUIRED_COLUMNS[table]) <= names:
-            return table  # type: ignore[return-value]
+            return table
     return None
 
 
 def _months(table: TableName, frame: pd.DataFrame, ctx: ImportContext) -> pd.Series:
+    months: pd.Series
     if table == "followers":
-        return frame["date"].dt.strftime("%Y-%m")
-    return frame["created_at"].dt.tz_convert(ctx.tz).dt.strftime("%Y-%m")
+        months = frame["date"].dt.strftime("%Y-%m")
+    else:
+        months = frame["created_at"].dt.tz_convert(ctx.tz).dt.strftime("%Y-%m")
+    return months
 
 
 def rebuild_counts(
@@ -136,23 +140,30 @@ def read_files(
     ctx: ImportContext,
     *,
     analyzer: SentimentAnalyzer | None = None,
+    canonical: Sequence[tuple[TableName, Path | str]] = (),
 ) -> ImportBatch:
     """Read every file: canonical ones by contract, native exports by header; later files win.
 
-    Daily follower changes are kept in ``batch.changes``; :func:`rebuild_followers`
-    turns them into counts once the known counts are at hand.
+    ``canonical`` files (``--posts`` and the like) are read with the contract of
+    their table first. Daily follower changes are kept in ``batch.changes``;
+    :func:`rebuild_followers` turns them into counts once the known counts are at hand.
     """
     frames: dict[TableName, list[pd.DataFrame]] = {t: [] for t in TABLES}
     changes = [empty_changes()]
     batch = ImportBatch(Tables())
-    for raw_path in paths:
-        path = Path(raw_path)
-        table = canonical_table(path)
+    given: list[tuple[TableName | None, Path]] = [(t, Path(p)) for t, p in canonical]
+    given += [(None, Path(p)) for p in paths]
+    for named, path in given:
+        table = named or canonical_table(path)
         if table is not None:
             frame = read_table(table, path, analyzer=analyzer if table == "messages" else None)
             frames[table].append(frame)
-            batch.files.append(FileImport(path.name, f"{CANONICAL}:{table}", f"canonical {table} file", len(frame)))
-            batch.sources += [(table, str(p), CANONICAL, _months(table, g, ctx)) for p, g in frame.groupby("platform")]
+            batch.files.append(
+                FileImport(path.name, f"{CANONICAL}:{table}", f"canonical {table} file", len(frame))
+            )
+            batch.sources += [
+                (table, str(p), CANONICAL, _months(table, g, ctx)) for p, g in frame.groupby("platform")
+            ]
             continue
         results: list[ExportResult] = read_export(path, ctx)
         for result in results:
@@ -236,9 +247,10 @@ def import_into_lake(
     *,
     counts_at_end: dict[str, int] | None = None,
     analyzer: SentimentAnalyzer | None = None,
+    canonical: Sequence[tuple[TableName, Path | str]] = (),
 ) -> ImportOutcome:
     """Read ``paths``, rebuild follower counts, merge into the lake and record the sources per month."""
-    batch = read_files(paths, ctx, analyzer=analyzer)
+    batch = read_files(paths, ctx, analyzer=analyzer, canonical=canonical)
     if len(batch.changes):
         known = lake.read("followers", ctx.brand, months_touched(batch.changes))
         rebuild_followers(batch, known, counts_at_end)

@@ -98,7 +98,11 @@ def _decode(data: bytes, name: str) -> str:
 def _csv_rows(text: str) -> list[list[Any]]:
     lines = text.splitlines()
     delimiter = None
-    if lines and lines[0].strip().strip('"').lower().startswith("sep=") and len(lines[0].strip().strip('"')) == 5:
+    if (
+        lines
+        and lines[0].strip().strip('"').lower().startswith("sep=")
+        and len(lines[0].strip().strip('"')) == 5
+    ):
         delimiter = lines[0].strip().strip('"')[4]
         text = text.split("\n", 1)[1] if "\n" in text else ""
     if delimiter is None:
@@ -175,7 +179,10 @@ def match_grid(grid: Grid, formats: Iterable[ExportFormat] = FORMATS) -> Match |
 def seen_columns(grids: Sequence[Grid]) -> str:
     parts = []
     for grid in grids:
-        row = next((r for r in grid.rows[:HEADER_SEARCH_ROWS] if len([c for c in r if not values.is_empty(c)]) >= 2), None)
+        row = next(
+            (r for r in grid.rows[:HEADER_SEARCH_ROWS] if len([c for c in r if not values.is_empty(c)]) >= 2),
+            None,
+        )
         if row is None and grid.rows:
             row = grid.rows[0]
         if row:
@@ -201,7 +208,9 @@ class _Cells:
         self.grid = grid
         self.match = match
         rows = []
-        key = next((match.columns[f] for f in ("post_id", "link", "date", "created_at") if f in match.columns), 0)
+        key = next(
+            (match.columns[f] for f in ("post_id", "link", "date", "created_at") if f in match.columns), 0
+        )
         for number, row in enumerate(grid.rows[match.header_row + 1 :], start=1):
             if _blank(row):
                 continue
