@@ -4,12 +4,15 @@ Event (the schedule's ``Input``)::
 
     {"job": "fetch", "brands": ["acme"]?, "days": 3?}
 
-Fetches the last ``days`` days (re-fetching recent posts' metrics) of every
-brand, or of the listed ones, into the lake, then watches each fetched brand for
-incidents (complaint storms) and sends the alerts that are due, each once
-(docs/alerts.md). One brand's failure is reported and does not stop the others;
-the function fails (so the scheduler retries and the alarm fires) if any brand
-failed, or an alert could not be delivered (the retry sends only what is missing).
+Imports the exports waiting in each brand's ``inbox/<brand>/`` folder of the
+archive (see ``pulse.ingest.inbox``), then fetches the last ``days`` days
+(re-fetching recent posts' metrics) of every brand, or of the listed ones, into
+the lake, then watches each fetched brand for incidents (complaint storms) and
+sends the alerts that are due, each once (docs/alerts.md). One brand's failure
+is reported and does not stop the others; the function fails (so the scheduler
+retries and the alarm fires) if any brand failed, or an alert could not be
+delivered (the retry sends only what is missing). A refused inbox file is moved
+to ``failed/`` and does not fail the function.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pulse.ingest.inbox import process_inbox
 from pulse.jobs import JobError, ScheduledJob, parse_job
 from pulse.pipeline import fetch_brand, shared_services
 from pulse.watch.job import watch_brands
@@ -40,6 +44,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     results, failures, crashed = [], [], set()
     for brand in brands:
         try:
+            # Exports dropped in inbox/<brand>/ first; a refused file is moved to failed/, not retried.
+            inbox = process_inbox(svc.lake, brand)
             result = fetch_brand(svc, brand, start, end, deadline=deadline)
             results.append(
                 {
@@ -47,6 +53,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                     "fetched": result.fetched,
                     "new": result.written.new,
                     "source": result.source_report,
+                    "inbox": inbox.to_dict(),
                 }
             )
             if result.problems:  # the readable rows are stored; the rest is quarantined, raw

@@ -64,7 +64,8 @@ def _print_table(result: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``kpis`` and ``import`` commands to ``app``."""
+    """Add the ``kpis``, ``import`` and ``inbox`` commands to ``app``."""
+    register_inbox(app)
 
     @app.command("kpis")
     def kpis_command(
@@ -202,3 +203,41 @@ def _follower_counts(values: list[str]) -> dict[str, int]:
             raise typer.BadParameter(f"--follower-count {value!r}: use PLATFORM=N, e.g. x=1520")
         counts[platform.strip().lower()] = int(number)
     return counts
+
+
+def register_inbox(app: typer.Typer) -> None:
+    """Add the ``inbox`` command (the drop folder the daily job processes on AWS) to ``app``."""
+
+    @app.command("inbox")
+    def inbox_command(
+        brand: Annotated[
+            str | None, typer.Option("--brand", help="Brand id (default: every configured brand).")
+        ] = None,
+    ) -> None:
+        """Import the files waiting in the archive's inbox/<brand>/ folder, as the daily job does.
+
+        Each file is imported on its own, then moved to inbox/<brand>/processed/ or,
+        when it is refused, to inbox/<brand>/failed/ with a .error.txt saying why.
+        """
+        from pulse.config import load_brands
+        from pulse.ingest.inbox import process_inbox
+        from pulse.lake import Lake
+        from pulse.settings import get_settings
+        from pulse.storage import open_store
+
+        try:
+            settings = get_settings()
+            registry = load_brands(settings.config)
+            brands = [registry.get(brand)] if brand else list(registry)
+            lake = Lake(open_store(settings.archive))
+            results = [process_inbox(lake, b, analyzer=find_analyzer()) for b in brands]
+        except PulseError as exc:
+            raise _fail(exc) from exc
+        for result in results:
+            for item in result.files:
+                status = "imported" if item.ok else "refused"
+                typer.echo(f"{item.key}: {status} -> {item.moved_to}: {item.message}")
+                for warning in item.warnings:
+                    typer.echo(f"warning: {warning}", err=True)
+        if any(r.failed for r in results):
+            raise typer.Exit(code=1)
