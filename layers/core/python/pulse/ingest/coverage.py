@@ -120,3 +120,17 @@ def notes_for(coverage: MonthCoverage, *, inbound_messages: int, has_followers: 
     if not has_followers:
         notes.update(dict.fromkeys(FOLLOWER_KPIS, NOT_FROM_EXPORTS))
     return notes
+
+
+def month_coverage(store: ObjectStore, brand: str, month: object, kpi_set: Any) -> dict[str, Any]:
+    """The ``coverage`` object of ``kpis.json``: the month's sources and the KPIs they cannot give.
+
+    ``not_available`` maps a KPI name to the reason (empty unless platform
+    exports alone fed the month); the report shows the reason instead of a value.
+    """
+    entry = read_coverage(store, brand).month(str(month))
+    kpis = kpi_set.kpis
+    notes = notes_for(
+        entry, inbound_messages=int(kpis.inbound_messages), has_followers=kpis.followers_end is not None
+    )
+    return {**entry.to_dict(), "not_available": notes}

@@ -10,10 +10,12 @@ from typing import Any
 from pulse.config import Brand
 from pulse.delivery import build_report_email
 from pulse.exceptions import NoDataError
+from pulse.ingest.coverage import month_coverage
 from pulse.kpis import KpiSet, ReportData, build_report_data
 from pulse.period import Month
 from pulse.pipeline import archive
 from pulse.pipeline.services import Services
+from pulse.render.coverage import mark_unavailable
 from pulse.render.formatters import long_date
 from pulse.render.html import MailLinkSet, render_html
 from pulse.render.renderer import RenderedReport, Renderer
@@ -35,6 +37,8 @@ class Report:
     rendered: RenderedReport
     #: The month's incidents and complaint themes (in kpis.json under "watch").
     watch: MonthWatch | None = None
+    #: Which sources fed the month and the KPIs they cannot give (``pulse.ingest.coverage``).
+    coverage: dict[str, Any] = field(default_factory=dict)
 
     @property
     def kpis(self) -> KpiSet:
@@ -46,6 +50,7 @@ class Report:
             "brand": self.brand.id,
             "generated_at": now.astimezone(UTC).isoformat(),
             **self.kpis.to_dict(),
+            "coverage": self.coverage,
         }
         if self.watch is not None:
             kpis["watch"] = self.watch.to_dict()
@@ -79,10 +84,12 @@ def build_report(
     base = services.settings.public_base_url
     links = archive.report_links(base, brand.id, month) if base else {}
     watch = month_watch(brand, tables, period)
+    coverage = month_coverage(services.store, brand.id, month, data.kpi_set)
     view = build_report_view(brand, data, now, links, watch)
+    view = mark_unavailable(view, coverage["not_available"], brand.language)
     html = render_html(view)
     rendered = renderer.render(html, footer=f"{view.brand_name} · {view.month_label}")
-    return Report(brand, month, data, view, html, rendered, watch)
+    return Report(brand, month, data, view, html, rendered, watch, coverage)
 
 
 def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:
