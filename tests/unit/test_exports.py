@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pulse.exceptions import DataError
-from pulse.ingest.coverage import NOT_FROM_EXPORTS, notes_for, read_coverage
+from pulse.ingest.coverage import NOT_FROM_EXPORTS, notes_for, read_coverage, record_tables
 from pulse.ingest.exports import (
     ImportContext,
     UnknownExportError,
@@ -241,6 +241,18 @@ def test_coverage_says_conversations_are_not_available_from_exports(tmp_path: Pa
     )
 
 
+def test_the_daily_fetch_records_its_months_so_they_are_not_exports_only(tmp_path: Path) -> None:
+    lake = Lake(LocalStore(tmp_path / "archive"))
+    import_into_lake([FIXTURES / "en" / "facebook_posts_en.csv"], context(), lake)
+    assert read_coverage(lake.store, "acme").month("2026-03").exports_only()
+    fetched = read_files([FIXTURES / "canonical" / "posts.csv"], context()).tables
+    record_tables(lake.store, "acme", PARIS, fetched, "api")
+    march = read_coverage(lake.store, "acme").month("2026-03")
+    assert march.tables["posts"]["facebook"] == ["api", "export:facebook-posts"]
+    assert not march.exports_only()
+    assert notes_for(march, inbound_messages=0, has_followers=False) == {}
+
+
 @pytest.mark.parametrize(
     ("text", "number"),
     [
@@ -259,7 +271,7 @@ def test_counts_in_any_locale(text: object, number: int | None) -> None:
     assert values.count(text) == number
 
 
-@pytest.mark.parametrize("text", ["12,5", "4.5", "-3", "1,23", "abc", "12 %"])
+@pytest.mark.parametrize("text", ["12,5", "4.5", "-3", "1,23", "abc", "12 %", "9" * 16, 1e16])
 def test_not_counts(text: str) -> None:
     with pytest.raises(values.CellError):
         values.count(text)

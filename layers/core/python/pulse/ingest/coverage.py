@@ -22,10 +22,12 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pulse.config import validate_brand_id
 from pulse.exceptions import NotFoundError
 from pulse.storage import ObjectStore
+from pulse.tables import TABLES, Tables
 
 VERSION = 1
 EXPORT_PREFIX = "export:"
@@ -134,3 +136,20 @@ def month_coverage(store: ObjectStore, brand: str, month: object, kpi_set: Any) 
         entry, inbound_messages=int(kpis.inbound_messages), has_followers=kpis.followers_end is not None
     )
     return {**entry.to_dict(), "not_available": notes}
+
+
+def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, source: str) -> None:
+    """Record ``source`` for every (month, table, platform) that ``tables`` has rows for (the daily fetch: "api")."""
+    entries = set()
+    for table in TABLES:
+        frame = tables.get(table)
+        if not len(frame):
+            continue
+        if table == "followers":
+            months = frame["date"].dt.strftime("%Y-%m")
+        else:
+            months = frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")
+        for (month, platform), _ in frame.groupby([months, frame["platform"]]):
+            entries.add((str(month), table, str(platform), source))
+    if entries:
+        record_sources(store, brand, sorted(entries))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pulse.config import Brand
+from pulse.ingest.coverage import record_tables
 from pulse.lake import WriteSummary
 from pulse.pipeline.services import Services
 from pulse.sentiment import get_analyzer
@@ -47,6 +48,8 @@ def fetch_brand(
     tables = services.source.fetch(brand, start, end, deadline=deadline, on_progress=on_progress)
     tables.messages = score_sentiment(tables.messages, services.settings)
     written = services.lake.write(brand.id, brand.tz, tables)
+    source = "api" if services.settings.data_source == "platforms" else str(services.settings.data_source)
+    record_tables(services.store, brand.id, brand.tz, tables, source)
     services.source.commit(brand)
     result = FetchResult(
         brand.id, start, end, tables.counts(), written, services.source.report(), services.source.problems()

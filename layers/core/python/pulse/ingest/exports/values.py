@@ -23,6 +23,8 @@ DateOrder = Literal["dmy", "mdy"]
 # Spaces used as thousands separators: space, no-break space, narrow no-break space, thin space.
 _GROUP_SPACES = re.compile(r"[ \u00a0\u202f\u2009\u2007']")
 _EMPTY = {"", "-", "--", "—", "–", "n/a", "N/A", "nan", "NaN"}
+#: The largest count accepted (as the canonical contract): anything above is a corrupt cell.
+MAX_COUNT = 10**15
 
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -101,8 +103,8 @@ def count(value: object) -> int | None:
         if not re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d+", text):
             raise CellError(f"{value!r} is not a whole number >= 0")
         number = int(re.sub(r"[.,]", "", text))
-    if number < 0:
-        raise CellError(f"{value!r} is not a whole number >= 0")
+    if not 0 <= number <= MAX_COUNT:
+        raise CellError(f"{value!r} is not a whole number between 0 and 10^15")
     return number
 
 
