@@ -73,7 +73,7 @@ def test_exports_give_the_same_kpis_as_the_canonical_files(tmp_path: Path, lang:
         ("fr/facebook_posts_fr.csv", ["facebook-posts"], "fr"),
         ("fr/instagram_posts_fr.csv", ["instagram-posts"], "fr"),
         ("fr/facebook_follows_fr.csv", ["meta-follows"], "fr"),
-        ("en/linkedin_content_en.xlsx", ["linkedin-content"], "en"),
+        ("en/linkedin_content_en.xls", ["linkedin-content"], "en"),
         ("fr/linkedin_content_fr.xlsx", ["linkedin-content"], "fr"),
         ("fr/youtube_content_fr.zip", ["youtube-table", "youtube-chart", "youtube-chart"], "fr"),
         ("en/youtube_subscribers_en.csv", ["youtube-chart-subscribers"], "en"),
@@ -189,12 +189,13 @@ def test_a_bad_cell_names_file_row_and_column(tmp_path: Path) -> None:
 def test_a_bad_cell_in_a_workbook_names_the_sheet(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
-    book = load_workbook(FIXTURES / "en" / "linkedin_content_en.xlsx")
-    book["All posts"]["J4"] = "lots"
+    book = load_workbook(FIXTURES / "fr" / "linkedin_content_fr.xlsx")
+    book["Toutes les publications"]["H4"] = "beaucoup"
     path = tmp_path / "linkedin.xlsx"
     book.save(path)
     with pytest.raises(
-        DataError, match=r"linkedin\.xlsx \(sheet 'All posts'\), row 2, column Impressions: 'lots'"
+        DataError,
+        match=r"linkedin\.xlsx \(sheet 'Toutes les publications'\), row 2, column Impressions: 'beaucoup'",
     ):
         read_files([path], context())
 

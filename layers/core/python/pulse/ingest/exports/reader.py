@@ -251,6 +251,8 @@ class _Cells:
 def _text(value: Any) -> str | None:
     if values.is_empty(value):
         return None
+    if isinstance(value, float) and value.is_integer():  # an id a spreadsheet stored as a number
+        return str(int(value))
     return str(value).strip()
 
 
