@@ -25,7 +25,7 @@ import pandas as pd
 from pulse.exceptions import DataError
 from pulse.ingest.exports import values
 from pulse.ingest.exports.formats import FORMATS, ExportFormat, known_formats, norm
-from pulse.tables import Tables, deduplicate, empty, normalize
+from pulse.tables import Tables, deduplicate, normalize
 
 #: How many rows above the header a file may have (title rows, ``sep=,``, notes).
 HEADER_SEARCH_ROWS = 12
@@ -256,7 +256,8 @@ def _text(value: Any) -> str | None:
     return str(value).strip()
 
 
-def _account(cells: _Cells, platform: str, ctx: ImportContext, links: list[str | None]) -> list[str]:
+def _account(cells: _Cells, platform: str, ctx: ImportContext) -> list[str]:
+    """The brand's account on the platform (brands file), else the file's account column, else the brand id."""
     if platform in ctx.accounts:
         return [ctx.accounts[platform]] * len(cells.rows)
     for field_name in ("account_name", "account_id"):
@@ -286,7 +287,7 @@ def _posts(cells: _Cells, ctx: ImportContext) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "platform": fmt.platform,
-            "account": _account(cells, fmt.platform, ctx, links),
+            "account": _account(cells, fmt.platform, ctx),
             "post_id": ids,
             "created_at": pd.to_datetime(created, utc=True),
             "text": [_text(v) for v in cells.raw("text")],
@@ -379,7 +380,3 @@ def read_export(path: Path | str, ctx: ImportContext) -> list[ExportResult]:
     if not results:
         raise unknown(path, grids)
     return results
-
-
-def empty_tables() -> Tables:
-    return Tables(posts=empty("posts"), messages=empty("messages"), followers=empty("followers"))
