@@ -331,3 +331,42 @@ def test_cli_import_of_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert bad.exit_code != 0
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_report_says_not_available_from_exports_on_the_conversation_cards(
+    tmp_path: Path, lang: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from pulse.config import Brand
+    from pulse.ingest.coverage import month_coverage
+    from pulse.render.coverage import mark_unavailable
+    from pulse.render.formatters import MISSING
+    from pulse.render.html import render_html
+    from pulse.render.viewmodel import build_report_view
+
+    lake = Lake(LocalStore(tmp_path / "archive"))
+    import_into_lake(native_files(lang), context(), lake, counts_at_end=COUNTS)
+    brand = Brand.model_validate(
+        {
+            "id": "acme",
+            "name": "Acme",
+            "language": lang,
+            "timezone": "Europe/Paris",
+            "accounts": [{"platform": p, "id": a} for p, a in ACCOUNTS.items()],
+        }
+    )
+    tables = lake.read_for_report("acme", MARCH)
+    kpi_set = compute_kpi_set(tables, MARCH.period(PARIS), platforms=PLATFORMS)
+    coverage = month_coverage(lake.store, "acme", MARCH, kpi_set)
+    plain = build_report_view(brand, kpi_set, tables, datetime(2026, 4, 2, tzinfo=UTC))
+    view = mark_unavailable(plain, coverage["not_available"], lang)
+    cards = {c.key: c for c in view.cards}
+    reason = "non disponible dans les exports" if lang == "fr" else "not available from exports"
+    for key in ("inbound_messages", "response_rate", "first_response_time_median_minutes", "sentiment_net"):
+        assert cards[key].value == reason, key
+    assert cards["impressions"].value == {c.key: c for c in plain.cards}["impressions"].value != MISSING
+    assert cards["followers_end"].value != reason  # X, YouTube and TikTok counts were imported
+    assert len(view.notes) == len(plain.notes) + 1
+    assert reason in render_html(view)
