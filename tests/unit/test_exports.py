@@ -138,6 +138,8 @@ def test_overlapping_reimport_updates_metrics_and_never_duplicates(tmp_path: Pat
     again = import_into_lake([week2], context(), lake)
     assert again.written.new["posts"] == 0
     pd.testing.assert_frame_equal(lake.read("posts", "acme", [MARCH]), before)
+    # A folder stands for its files in name order: week 2's name sorts last, so its numbers win.
+    assert read_files([tmp_path], context()).tables.posts.set_index("post_id").loc["2", "impressions"] == 900
     # Within one command, the later file wins too.
     both = read_files([week2, week1], context()).tables.posts.set_index("post_id")
     assert both.loc["2", "impressions"] == 200

@@ -152,7 +152,14 @@ def read_files(
     changes = [empty_changes()]
     batch = ImportBatch(Tables())
     given: list[tuple[TableName | None, Path]] = [(t, Path(p)) for t, p in canonical]
-    given += [(None, Path(p)) for p in paths]
+    for raw in paths:  # a folder stands for its files, in name order (X's names sort by date range)
+        path = Path(raw)
+        children = (
+            sorted(c for c in path.iterdir() if c.is_file() and not c.name.startswith("."))
+            if path.is_dir()
+            else [path]
+        )
+        given += [(None, c) for c in children]
     for named, path in given:
         table = named or canonical_table(path)
         if table is not None:
