@@ -202,6 +202,16 @@ def test_a_bad_cell_in_a_workbook_names_the_sheet(tmp_path: Path) -> None:
         read_files([path], context())
 
 
+def test_a_platform_the_brand_does_not_have_is_flagged() -> None:
+    ctx = ImportContext("acme", PARIS, {"x": "acme_x"})
+    batch = read_files([FIXTURES / "en" / "tiktok_content_en.csv"], ctx)
+    assert batch.warnings == [
+        "tiktok: acme has no tiktok account in the brands file; the rows are stored under the brand's id "
+        "but its reports show only its own platforms (add the account)"
+    ]
+    assert set(batch.tables.posts["account"]) == {"acme"}
+
+
 def test_follower_changes_need_a_known_count(tmp_path: Path) -> None:
     lake = Lake(LocalStore(tmp_path / "archive"))
     overview = FIXTURES / "en" / "account_overview_analytics_2026-02-28_2026-03-31.csv"

@@ -189,6 +189,13 @@ def read_files(
         if frames[table]:
             merged = pd.concat(frames[table], ignore_index=True)
             setattr(batch.tables, table, deduplicate(table, merged))
+    if ctx.accounts:
+        fed = {platform for _, platform, _, _ in batch.sources}
+        for platform in sorted(fed - set(ctx.accounts)):
+            batch.warnings.append(
+                f"{platform}: {ctx.brand} has no {platform} account in the brands file; the rows are stored "
+                "under the brand's id but its reports show only its own platforms (add the account)"
+            )
     batch.changes = pd.concat(changes, ignore_index=True).drop_duplicates(
         ["platform", "account", "date"], keep="last"
     )
