@@ -382,3 +382,21 @@ def test_the_report_says_not_available_from_exports_on_the_conversation_cards(
     assert cards["followers_end"].value != reason  # X, YouTube and TikTok counts were imported
     assert len(view.notes) == len(plain.notes) + 1
     assert reason in render_html(view)
+
+
+def test_cli_kpis_from_exports_without_the_lake() -> None:
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from pulse.ingest.cli import register
+
+    app = typer.Typer()
+    register(app)
+    files = [str(FIXTURES / "fr" / "facebook_posts_fr.csv"), str(FIXTURES / "fr" / "instagram_posts_fr.csv")]
+    result = CliRunner().invoke(app, ["kpis", "--month", "2026-03", "--tz", "Europe/Paris", "--json", *files])
+    assert result.exit_code == 0, result.output
+    kpis = json.loads(result.stdout)
+    assert kpis["kpis"]["posts"] == 5
+    assert kpis["by_platform"]["facebook"]["reach"] == 9876 + 3100 + 1200

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 
 from pulse.exceptions import PulseError
-from pulse.ingest.files import find_analyzer, read_tables
+from pulse.ingest.files import find_analyzer
 from pulse.period import Month, Period, zone
+from pulse.tables import TableName
 
 PostsOption = Annotated[
     Path | None, typer.Option("--posts", help="Posts export: CSV (UTF-8, header row) or Parquet.")
@@ -22,6 +23,33 @@ MessagesOption = Annotated[
 FollowersOption = Annotated[
     Path | None, typer.Option("--followers", help="Follower snapshots: platform, account, date, followers.")
 ]
+
+FilesArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Platform exports (X, Meta Business Suite, LinkedIn, YouTube Studio, TikTok Studio: CSV, "
+        ".xls/.xlsx or Studio's zip; a folder stands for its files) or canonical files, recognised by "
+        "their header. Later files win where they overlap.",
+        show_default=False,
+    ),
+]
+FollowerCountOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--follower-count",
+        help="PLATFORM=N: the follower count at the end of the last day of an export that gives only "
+        "daily changes (X account overview, YouTube subscribers chart).",
+    ),
+]
+
+
+def _named(posts: Path | None, messages: Path | None, followers: Path | None) -> list[tuple[TableName, Path]]:
+    given: list[tuple[TableName, Path | None]] = [
+        ("posts", posts),
+        ("messages", messages),
+        ("followers", followers),
+    ]
+    return [(table, path) for table, path in given if path is not None]
 
 
 def _fail(exc: PulseError) -> typer.Exit:
@@ -73,12 +101,14 @@ def register(app: typer.Typer) -> None:
         posts: PostsOption = None,
         messages: MessagesOption = None,
         followers: FollowersOption = None,
+        files: FilesArgument = None,
+        follower_count: FollowerCountOption = None,
         tz: Annotated[
             str,
             typer.Option(
                 "--tz",
                 help="The brand's IANA time zone (e.g. Europe/Paris): the month runs from the 1st "
-                "00:00 to the next 1st 00:00 local time.",
+                "00:00 to the next 1st 00:00 local time; export times without an offset are read in it.",
             ),
         ] = "UTC",
         as_json: Annotated[
@@ -90,19 +120,26 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute the month's KPIs directly from export files (nothing is stored).
 
-        Definitions: docs/kpis.md. File format: docs/import.md. Prints the
-        month's KPIs overall, per platform, and the previous month's.
+        Takes the platforms' own exports (FILE) and canonical files, as `pulse
+        import` does. Definitions: docs/kpis.md. File formats: docs/import.md.
+        Prints the month's KPIs overall, per platform, and the previous month's.
         """
+        from pulse.ingest.exports import ImportContext, read_files, rebuild_followers
         from pulse.kpis import compute_kpi_set
 
         try:
             period = Period.for_month(Month.parse(month), zone(tz))
-            if posts is None and messages is None and followers is None:
-                raise typer.BadParameter("give at least one of --posts, --messages, --followers")
-            tables = read_tables(posts, messages, followers, analyzer=find_analyzer())
-            result = compute_kpi_set(tables, period).to_dict()
+            named = _named(posts, messages, followers)
+            if not files and not named:
+                raise typer.BadParameter("give at least one FILE (or --posts, --messages, --followers)")
+            context = ImportContext("files", zone(tz))
+            batch = read_files(files or [], context, analyzer=find_analyzer(), canonical=named)
+            rebuild_followers(batch, None, _follower_counts(follower_count or []))
+            result = compute_kpi_set(batch.tables, period).to_dict()
         except PulseError as exc:
             raise _fail(exc) from exc
+        for warning in batch.warnings:
+            typer.echo(f"warning: {warning}", err=True)
         if as_json:
             typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         else:
@@ -111,26 +148,11 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_command(
         brand: Annotated[str, typer.Option("--brand", help="The brand id the data belongs to.")],
-        files: Annotated[
-            list[Path] | None,
-            typer.Argument(
-                help="Platform exports (X, Meta Business Suite, LinkedIn, YouTube Studio, TikTok Studio: "
-                "CSV, .xls/.xlsx or Studio's zip) or canonical files, recognised by their header. "
-                "Later files win where they overlap.",
-                show_default=False,
-            ),
-        ] = None,
+        files: FilesArgument = None,
         posts: PostsOption = None,
         messages: MessagesOption = None,
         followers: FollowersOption = None,
-        follower_count: Annotated[
-            list[str] | None,
-            typer.Option(
-                "--follower-count",
-                help="PLATFORM=N: the follower count at the end of the last day of an export that gives "
-                "only daily changes (X account overview, YouTube subscribers chart).",
-            ),
-        ] = None,
+        follower_count: FollowerCountOption = None,
         tz: Annotated[
             str | None,
             typer.Option(
@@ -156,9 +178,7 @@ def register(app: typer.Typer) -> None:
         from pulse.storage import open_store
 
         try:
-            named = [
-                (t, p) for t, p in (("posts", posts), ("messages", messages), ("followers", followers)) if p
-            ]
+            named = _named(posts, messages, followers)
             paths = list(files or [])
             if not paths and not named:
                 raise typer.BadParameter("give at least one FILE (or --posts, --messages, --followers)")
@@ -179,7 +199,7 @@ def register(app: typer.Typer) -> None:
                 Lake(open_store(settings.archive)),
                 counts_at_end=counts,
                 analyzer=find_analyzer(),
-                canonical=named,  # type: ignore[arg-type]
+                canonical=named,
             )
         except PulseError as exc:
             raise _fail(exc) from exc
