@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pulse.ingest.exports.values import DateOrder
@@ -55,7 +55,6 @@ class ExportFormat:
     title_words: tuple[str, ...] = ()
     #: Values of the id/date column that mark a summary row, not data.
     total_rows: tuple[str, ...] = ("total", "totaux", "totals")
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def header_names(self, field_name: str) -> dict[str, set[str]]:
         """Normalised header -> the languages that write it, for one canonical field."""
