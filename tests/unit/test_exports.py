@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -94,6 +96,19 @@ def test_title_rows_bom_utf16_and_total_rows_are_not_data() -> None:
     table = read_export(FIXTURES / "fr" / "youtube_content_fr.zip", context())[0]
     assert list(table.tables.posts["post_id"]) == ["dQw4w9WgXcQ", "a1B2c3D4e5F"]  # the "Total" row is skipped
     assert list(table.tables.posts["impressions"]) == [2500, 41250]  # "41 250" with a narrow no-break space
+
+
+def test_semicolon_separated_files_with_commas_in_the_text(tmp_path: Path) -> None:
+    source = (FIXTURES / "fr" / "tiktok_content_fr.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(source)))
+    rows[1][0] = (
+        "Coulisses, backstage, et plus, encore, et encore, et toujours, vraiment, oui, non, peut-être"
+    )
+    path = tmp_path / "tiktok.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    posts = read_export(path, context())[0].tables.posts
+    assert list(posts["impressions"]) == [18400, 3300]
 
 
 def test_times_without_offset_are_read_in_the_brand_time_zone() -> None:

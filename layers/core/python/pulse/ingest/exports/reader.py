@@ -96,20 +96,27 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _csv_rows(text: str) -> list[list[Any]]:
-    lines = text.splitlines()
-    delimiter = None
-    if (
-        lines
-        and lines[0].strip().strip('"').lower().startswith("sep=")
-        and len(lines[0].strip().strip('"')) == 5
-    ):
-        delimiter = lines[0].strip().strip('"')[4]
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-    if delimiter is None:
-        sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
-        counts = {d: max((line.count(d) for line in sample.splitlines()), default=0) for d in ",;\t"}
-        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    """The rows of a CSV whose separator is ``sep=X`` (first line) or found from its header.
+
+    Without ``sep=``, the separator is the one among ``,`` ``;`` tab whose rows hold
+    a known header (an Excel-made semicolon file does not quote a text full of
+    commas); failing that, the one giving the widest row among the first ones.
+    """
+    first = text.split("\n", 1)[0].strip().strip('"')
+    if first.lower().startswith("sep=") and len(first) == 5:
+        rest = text.split("\n", 1)[1] if "\n" in text else ""
+        return [list(row) for row in csv.reader(io.StringIO(rest, newline=""), delimiter=first[4])]
+    parsed = {
+        d: [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=d)] for d in ",;\t"
+    }
+    for rows in parsed.values():
+        if match_grid(Grid("", rows)) is not None:
+            return rows
+
+    def width(rows: list[list[Any]]) -> int:
+        return max((len([c for c in row if c.strip()]) for row in rows[:HEADER_SEARCH_ROWS]), default=0)
+
+    return max(parsed.values(), key=width)
 
 
 def read_grids(path: Path) -> list[Grid]:
