@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pulse.exceptions import DataError
 from pulse.ingest.coverage import NOT_FROM_EXPORTS, notes_for, read_coverage, record_tables
@@ -25,7 +28,13 @@ from pulse.kpis import compute_kpi_set
 from pulse.lake import Lake
 from pulse.period import Month
 from pulse.storage import LocalStore
-from tests.fixtures.exports.make_fixtures import ACCOUNTS, X_FOLLOWERS_END, YT_FOLLOWERS_END
+from tests.fixtures.exports.make_fixtures import (
+    ACCOUNTS,
+    EN_MONTHS,
+    FR_MONTHS,
+    X_FOLLOWERS_END,
+    YT_FOLLOWERS_END,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
 PARIS = ZoneInfo("Europe/Paris")
@@ -415,3 +424,28 @@ def test_cli_kpis_from_exports_without_the_lake() -> None:
     kpis = json.loads(result.stdout)
     assert kpis["kpis"]["posts"] == 5
     assert kpis["by_platform"]["facebook"]["reach"] == 9876 + 3100 + 1200
+
+
+@given(
+    number=st.integers(min_value=0, max_value=10**15),
+    style=st.sampled_from(["en", "fr", "fr-nbsp", "plain", "de"]),
+)
+def test_any_written_count_reads_back(number: int, style: str) -> None:
+    written = {
+        "en": f"{number:,}",
+        "fr": f"{number:,}".replace(",", "\u202f"),
+        "fr-nbsp": f"{number:,}".replace(",", "\u00a0"),
+        "plain": str(number),
+        "de": f"{number:,}".replace(",", "."),
+    }[style]
+    assert values.count(written) == number
+
+
+@given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), hour=st.integers(0, 23))
+def test_any_written_date_reads_back(day: date, hour: int) -> None:
+    en = f"{EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
+    fr = f"{day.day} {FR_MONTHS[day.month - 1]} {day.year}"
+    numeric_fr = f"{day:%d/%m/%Y} {hour:02d}:15"
+    numeric_en = f"{day:%m/%d/%Y} {hour:02d}:15"
+    assert values.local_date(en, "mdy") == values.local_date(fr, "dmy") == day
+    assert values.timestamp(numeric_fr, PARIS, "dmy") == values.timestamp(numeric_en, PARIS, "mdy")
