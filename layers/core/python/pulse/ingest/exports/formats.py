@@ -133,11 +133,11 @@ FORMATS: tuple[ExportFormat, ...] = (
         feeds="posts",
         columns={
             "post_id": _c("Post ID", ("Identifiant de la publication", "ID de la publication")),
-            "account_id": _c("Page ID", ("Identifiant de la Page", "ID de la Page")),
+            "account_id": _c("Page ID", ("ID de la Page", "Identifiant de la Page")),
             "account_name": _c("Page name", "Nom de la Page"),
             "created_at": _c("Publish time", ("Heure de publication", "Date de publication")),
             "text": _c(("Description", "Title"), ("Description", "Titre")),
-            "link": _c("Permalink", "Lien permanent"),
+            "link": _c("Permalink", ("Permalien", "Lien permanent")),
             "impressions": _c("Views", "Vues"),
             "reach": _c("Reach", "Couverture"),
             "likes": _c("Reactions", "Réactions"),
@@ -152,7 +152,11 @@ FORMATS: tuple[ExportFormat, ...] = (
             "Title,Description,Duration (sec),Publish time,Caption type,Permalink,...,Date,Views,Reach,"
             "Reactions, Comments and Shares,Reactions,Comments,Shares,Total clicks,...' with 'Publish time' "
             "like '03/27/2026 06:08' and 'Date' = 'Lifetime', as in public parsers and a data profile of 12 "
-            "monthly downloads on GitHub (code index). French names: unverified."
+            "monthly downloads on GitHub (code index). French names as read by a public French Meta "
+            "parser on GitHub ('Identifiant de la publication', 'ID de la Page', 'Nom de la page', 'Heure de "
+            "publication', 'Permalien', 'Vues', 'Couverture', 'Réactions', 'Commentaires', 'Partages', "
+            "'Total des clics') and a public test of a French export ('Titre;Heure de publication;Réactions, "
+            "commentaires et partages', day-first dates, semicolons)."
         ),
     ),
     ExportFormat(
@@ -166,7 +170,7 @@ FORMATS: tuple[ExportFormat, ...] = (
             "account_name": _c("Account username", "Nom d'utilisateur du compte"),
             "created_at": _c("Publish time", ("Heure de publication", "Date de publication")),
             "text": _c("Description", "Description"),
-            "link": _c("Permalink", "Lien permanent"),
+            "link": _c("Permalink", ("Permalien", "Lien permanent")),
             "impressions": _c("Views", "Vues"),
             "reach": _c("Reach", "Couverture"),
             "likes": _c("Likes", "J'aime"),
