@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pulse.period import Month
+from pulse.pipeline.archive import read_report_file
 from pulse.settings import get_settings
+from pulse.storage import LocalStore
 from tests.conftest import requires_browser
 from tests.fixtures.exports.make_fixtures import ACCOUNTS, X_FOLLOWERS_END, YT_FOLLOWERS_END
 
 pytestmark = [pytest.mark.browser, requires_browser]
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "exports"
+MARCH = Month(2026, 3)
 BRANDS = """brands:
   - id: acme
     name: Acme
@@ -47,9 +51,9 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, files: list[
         assert imported.exit_code == 0, imported.output
         report = CliRunner().invoke(app, ["report", "--brand", "acme", "--month", "2026-03", "--no-send"])
         assert report.exit_code == 0, report.output
-        folder = out / "archive" / "reports" / "acme" / "2026-03"
-        kpis: dict[str, object] = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
-        kpis["html"] = (folder / "report.html").read_text(encoding="utf-8")
+        store = LocalStore(out / "archive")
+        kpis: dict[str, object] = json.loads(read_report_file(store, "acme", MARCH, "kpis.json"))
+        kpis["html"] = read_report_file(store, "acme", MARCH, "report.html").decode("utf-8")
         return kpis
     finally:
         get_settings.cache_clear()

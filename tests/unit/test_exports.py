@@ -377,6 +377,7 @@ def test_the_report_says_not_available_from_exports_on_the_conversation_cards(
 
     from pulse.config import Brand
     from pulse.ingest.coverage import month_coverage
+    from pulse.kpis import build_report_data
     from pulse.render.coverage import mark_unavailable
     from pulse.render.formatters import MISSING
     from pulse.render.html import render_html
@@ -394,9 +395,11 @@ def test_the_report_says_not_available_from_exports_on_the_conversation_cards(
         }
     )
     tables = lake.read_for_report("acme", MARCH)
-    kpi_set = compute_kpi_set(tables, MARCH.period(PARIS), platforms=PLATFORMS)
-    coverage = month_coverage(lake.store, "acme", MARCH, kpi_set)
-    plain = build_report_view(brand, kpi_set, tables, datetime(2026, 4, 2, tzinfo=UTC))
+    data = build_report_data(
+        tables, MARCH.period(PARIS), platforms=PLATFORMS, opening_hours=brand.opening_hours
+    )
+    coverage = month_coverage(lake.store, "acme", MARCH, data.kpi_set)
+    plain = build_report_view(brand, data, datetime(2026, 4, 2, tzinfo=UTC))
     view = mark_unavailable(plain, coverage["not_available"], lang)
     cards = {c.key: c for c in view.cards}
     reason = "non disponible dans les exports" if lang == "fr" else "not available from exports"
