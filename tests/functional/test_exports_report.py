@@ -49,8 +49,12 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str, files: list[
         ]
         imported = CliRunner().invoke(app, ["import", "--brand", "acme", *counts, *map(str, files)])
         assert imported.exit_code == 0, imported.output
-        report = CliRunner().invoke(app, ["report", "--brand", "acme", "--month", "2026-03", "--no-send"])
-        assert report.exit_code == 0, report.output
+        # --out: this run's own archive and its own once-only records (state), not ./out/state.
+        args = ["report", "--brand", "acme", "--month", "2026-03", "--no-send", "--out", str(out)]
+        report = CliRunner().invoke(app, args)
+        assert (
+            report.exit_code == 0 and "FAILED" not in report.output and "earlier run" not in report.output
+        ), report.output
         store = LocalStore(out / "archive")
         kpis: dict[str, object] = json.loads(read_report_file(store, "acme", MARCH, "kpis.json"))
         kpis["html"] = read_report_file(store, "acme", MARCH, "report.html").decode("utf-8")
