@@ -60,6 +60,14 @@ if [ -d /usr/local/share/ca-certificates ]; then
 fi
 as_root chroot "$root" update-ca-certificates >&2
 
+# As in Debian's official images: apt deletes downloaded .deb files once installed.
+as_root sh -c "cat > '$root/etc/apt/apt.conf.d/docker-clean'" <<'APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT
+
 # Python as in the official image: `python` and `pip` first on PATH, outside Debian's own
 # (externally managed) site-packages.
 as_root chroot "$root" python3 -m venv /opt/python
