@@ -42,9 +42,20 @@ root=$(mktemp -d /tmp/pulse-base.XXXXXX)
 cleanup() { as_root rm -rf "$root"; }
 trap cleanup EXIT
 
-echo "build-base-image: debootstrap $suite from $mirror" >&2
-as_root debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
-    "$suite" "$root" "$mirror" >&2
+# A mirror behind a proxy sometimes answers a download with an error: try three times.
+for attempt in 1 2 3; do
+    echo "build-base-image: debootstrap $suite from $mirror (attempt $attempt)" >&2
+    if as_root debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+        "$suite" "$root" "$mirror" >&2; then
+        break
+    fi
+    if [ "$attempt" = 3 ]; then
+        echo "build-base-image: debootstrap failed 3 times" >&2
+        exit 1
+    fi
+    as_root rm -rf "$root" && mkdir -p "$root"
+    sleep 5
+done
 
 # apt inside the image: the same mirror, with updates and security, as a normal Debian image.
 as_root sh -c "cat > '$root/etc/apt/sources.list'" <<SOURCES
