@@ -3,7 +3,8 @@
 Each function runs in its own container of the image under test, through the Lambda
 Runtime Interface Emulator (`aws-lambda-rie`, from the aws-sam-cli wheel) and Lambda's
 constraints: read-only root file system, only /tmp writable (tmpfs, 512 MB), a non-root
-user, the memory of the function in template.yaml, host networking (the daemon has no
+user, the memory of the function in template.yaml and the CPU share Lambda gives that
+memory (one vCPU per 1,769 MB), host networking (the daemon has no
 bridge; containers talk to loopback only). The environment is the one template.yaml gives
 the function, with AWS pointed at a moto server on loopback.
 
@@ -39,6 +40,12 @@ FUNCTIONS = {
 #: Lambda's uid for functions (sbx_user1051), and a group that owns nothing in the image.
 LAMBDA_USER = "993:990"
 TMP_SIZE_MB = 512
+#: Lambda gives CPU in proportion to memory: one vCPU at 1,769 MB.
+MB_PER_VCPU = 1769
+
+
+def lambda_cpus(memory_mb: int) -> str:
+    return f"{memory_mb / MB_PER_VCPU:.2f}"
 
 
 def free_port() -> int:
@@ -247,6 +254,7 @@ class LambdaContainer:
             "--user", LAMBDA_USER,
             "--memory", f"{self.spec.memory_mb}m",
             "--memory-swap", f"{self.spec.memory_mb}m",
+            "--cpus", lambda_cpus(self.spec.memory_mb),
             "--volume", f"{self.rie}:/usr/local/bin/aws-lambda-rie:ro",
             "--entrypoint", "/usr/local/bin/aws-lambda-rie",
         ]  # fmt: skip
@@ -305,6 +313,7 @@ class LambdaContainer:
         return {
             "function": self.spec.name,
             "memory_size_mb": self.spec.memory_mb,
+            "cpus": float(lambda_cpus(self.spec.memory_mb)),
             "timeout_s": self.spec.timeout_s,
             "invocations": len(self.invocations),
             "cold_start_s": round(self.cold_start_s or 0, 2),
