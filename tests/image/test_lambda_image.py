@@ -224,12 +224,17 @@ def test_worker_archives_and_mails_each_queued_report_once(
         answer = invoke(lambdas["worker"], sqs_event([sqs_record(message, arn)]))
         assert answer == {"batchItemFailures": []}, failure(lambdas["worker"], answer)
 
+    # Each report is published whole: its files under a version, then the manifest pointing at them.
     month = state["month"]
     for brand in brands.ids:
-        for name in ("report.html", "report.pdf", "kpis.json"):
-            head = aws["s3"].head_object(Bucket=BUCKET, Key=f"reports/{brand}/{month}/{name}")
-            assert head["ContentLength"] > 0, (brand, name)
-        pdf = aws["s3"].get_object(Bucket=BUCKET, Key=f"reports/{brand}/{month}/report.pdf")["Body"].read()
+        manifest = json.loads(
+            aws["s3"].get_object(Bucket=BUCKET, Key=f"reports/{brand}/{month}/manifest.json")["Body"].read()
+        )
+        keys = {name: manifest["files"][name]["key"] for name in ("report.html", "report.pdf", "kpis.json")}
+        for name, key in keys.items():
+            assert key.startswith(f"reports/{brand}/{month}/"), (brand, key)
+            assert aws["s3"].head_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0, (brand, name)
+        pdf = aws["s3"].get_object(Bucket=BUCKET, Key=keys["report.pdf"])["Body"].read()
         assert pdf.startswith(b"%PDF-"), brand
 
     mails = sent_mails(aws)
@@ -274,7 +279,12 @@ def test_api_serves_the_job_and_a_presigned_link_to_the_pdf(
     redirect = invoke(lambdas["api"], api_event("GET", f"/reports/{brand}/{month}/report.pdf"))
     assert redirect["statusCode"] == 302, redirect
     location = redirect["headers"]["Location"]
-    assert "X-Amz-Signature=" in location and f"/reports/{brand}/{month}/report.pdf" in location
+    path = location.split("?")[0]
+    assert (
+        "X-Amz-Signature=" in location
+        and f"/reports/{brand}/{month}/" in path
+        and path.endswith("/report.pdf")
+    )
     status, headers, body = http(location)
     assert status == 200 and body.startswith(b"%PDF-"), (status, headers)
     unknown = invoke(lambdas["api"], api_event("GET", f"/reports/{UNKNOWN_BRAND}/{month}"))
