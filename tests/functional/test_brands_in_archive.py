@@ -151,3 +151,13 @@ def test_push_to_an_explicit_url_or_path(aws: Any, tmp_path: Path) -> None:
     # `pulse brands` still lists (and validates) a file.
     listed = runner.invoke(app, ["brands", "--config", str(local)])
     assert listed.exit_code == 0 and "acme" in listed.output
+
+
+def test_push_refuses_a_local_logo_the_functions_could_not_read(aws: Any, tmp_path: Path) -> None:
+    (tmp_path / "acme.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    local_logo = tmp_path / "brands.yaml"
+    local_logo.write_text(ACME + "    logo: acme.png\n")
+    refused = CliRunner().invoke(app, ["brands", "push", str(local_logo)])
+    assert refused.exit_code == 2
+    assert "brand 'acme'" in refused.output and "https URL" in refused.output
+    assert "Contents" not in aws.list_objects_v2(Bucket=BUCKET, Prefix="config/")

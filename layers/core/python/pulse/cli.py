@@ -368,12 +368,11 @@ def brands_push(
     see the new brands within PULSE_CONFIG_TTL_SECONDS (60 s), without a rebuild. An invalid
     file is refused and nothing is uploaded.
     """
-    from pulse.config import ARCHIVE_CONFIG_KEY, load_brands, split_s3_url
+    from pulse.config import ARCHIVE_CONFIG_KEY, parse_brands, read_brands_text, split_s3_url
     from pulse.storage import open_store
 
     try:
-        registry = load_brands(file)
-        data = file.read_bytes()
+        text, source, logo_dir = read_brands_text(file)
         if to is None:
             store = open_store(get_settings().archive)
             key = ARCHIVE_CONFIG_KEY
@@ -384,6 +383,10 @@ def brands_push(
         else:
             destination = Path(to)
             store, key, target = open_store(str(destination.parent)), destination.name, to
+        # Validated as the functions will read it: from S3 there is no directory for local logos.
+        remote = target.startswith("s3://")
+        registry = parse_brands(text, source, logo_dir=None if remote else logo_dir)
+        data = text.encode("utf-8")
         store.put(key, data, content_type="application/yaml")
     except PulseError as exc:
         raise _fail(exc) from exc
