@@ -252,9 +252,10 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     secret = template["Resources"]["ShareKeySecret"]["Properties"]
     assert not text_of(secret["Name"]).startswith("community-pulse/"), "outside the fetch's secrets"
 
-    # The public function reads archived reports and the keys: nothing else.
+    # The public function reads archived reports and the keys (and the brands file, when it is in
+    # the bucket): nothing else.
     assert share == {
-        "s3:GetObject": {reports},
+        "s3:GetObject": {reports, "${ArchiveBucket.Arn}/config/*"},
         "s3:ListBucket": {"ArchiveBucket.Arn"},
         "secretsmanager:GetSecretValue": {"${ShareKeySecret}"},
     }
