@@ -107,7 +107,12 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         BillingMode="PAY_PER_REQUEST",
     )
     client("sesv2").create_email_identity(EmailIdentity=SES_IDENTITY)
-    client("secretsmanager").create_secret(Name="community-pulse/tokens", SecretString="{}")
+    secrets = client("secretsmanager")
+    secrets.create_secret(Name="community-pulse/tokens", SecretString="{}")
+    share_keys = secrets.create_secret(
+        Name="community-pulse-share-keys/image-test",
+        SecretString=json.dumps({"current": "k1", "k1": "x" * 64}),
+    )["ARN"]
     client("ssm").put_parameter(Name="/community-pulse/image-test", Value="ok", Type="String")
     return {
         "endpoint": moto_endpoint,
@@ -116,6 +121,7 @@ def aws(moto_endpoint: str) -> dict[str, Any]:
         "queue_url": queue_url,
         "queue_arn": f"arn:aws:sqs:{REGION}:123456789012:{QUEUE}",
         "client": client,
+        "share_key_secret": share_keys,
     }
 
 
@@ -128,11 +134,14 @@ def template_values(aws: dict[str, Any]) -> TemplateValues:
             "ArchiveBucket": BUCKET,
             "ReportQueue": aws["queue_url"],
             "IdempotencyTable": TABLE,
+            "ShareKeySecret": aws["share_key_secret"],
             "MailFrom": f"Community Pulse <reports@{SES_IDENTITY}>",
             "SesIdentity": SES_IDENTITY,
             "BrandsSource": "archive",
             "AWS::Region": REGION,
             "AWS::StackName": "image-test",
+            "AWS::URLSuffix": "amazonaws.com",
+            "HttpApi": "abc123",
         },
     )
 
