@@ -31,7 +31,7 @@ ACTIONS_WITHOUT_RESOURCES = {
     "xray:PutTelemetryRecords",
 }
 S3_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
-ARCHIVE_PREFIXES = {"lake", "raw", "quarantine", "state", "reports", "jobs", "staging"}
+ARCHIVE_PREFIXES = {"lake", "raw", "quarantine", "state", "reports", "jobs", "staging", "config"}
 
 
 @pytest.fixture(scope="module")
@@ -220,8 +220,13 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:community-pulse/*"
     }
 
+    # Every function may read the brands file in the bucket (only with BrandsSource=archive).
+    config = "${ArchiveBucket.Arn}/config/*"
+    for grants in (fetch, monthly, worker, api):
+        assert config in grants["s3:GetObject"] and config not in grants.get("s3:PutObject", set())
+
     # The dispatcher only queues jobs.
-    assert monthly == {"sqs:SendMessage": {"ReportQueue.Arn"}}
+    assert monthly == {"sqs:SendMessage": {"ReportQueue.Arn"}, "s3:GetObject": {config}}
 
     # The worker renders: reads the lake, stages then writes reports, records jobs and once-only keys.
     assert lake in worker["s3:GetObject"] and lake not in worker["s3:PutObject"]
@@ -236,7 +241,7 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     assert all(r == {"IdempotencyTable.Arn"} for a, r in worker.items() if a.startswith("dynamodb:"))
 
     # The API answers from the archive or queues work: no lake, no report writes, no mail.
-    assert api["s3:GetObject"] == {reports, jobs} and api["s3:PutObject"] == {jobs}
+    assert api["s3:GetObject"] == {reports, jobs, config} and api["s3:PutObject"] == {jobs}
     assert api["sqs:SendMessage"] == {"ReportQueue.Arn"}
     assert "secretsmanager:GetSecretValue" not in monthly
 
@@ -247,9 +252,10 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     secret = template["Resources"]["ShareKeySecret"]["Properties"]
     assert not text_of(secret["Name"]).startswith("community-pulse/"), "outside the fetch's secrets"
 
-    # The public function reads archived reports and the keys: nothing else.
+    # The public function reads archived reports and the keys (and the brands file, when it is in
+    # the bucket): nothing else.
     assert share == {
-        "s3:GetObject": {reports},
+        "s3:GetObject": {reports, "${ArchiveBucket.Arn}/config/*"},
         "s3:ListBucket": {"ArchiveBucket.Arn"},
         "secretsmanager:GetSecretValue": {"${ShareKeySecret}"},
     }
@@ -267,6 +273,24 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     assert all(r == {"IdempotencyTable.Arn"} for a, r in fetch.items() if a.startswith("dynamodb:"))
     assert {a for a in fetch if a.startswith("sns:")} <= {"sns:Publish"}
     assert fetch["sns:Publish"] == {"${AlertTopicArn}"}
+
+
+def test_the_brands_file_in_the_bucket_is_readable_only_when_it_is_the_source(
+    template: dict[str, Any],
+) -> None:
+    assert template["Conditions"]["BrandsInArchive"] == {"Fn::Equals": [{"Ref": "BrandsSource"}, "archive"]}
+    config = template["Globals"]["Function"]["Environment"]["Variables"]["PULSE_CONFIG"]
+    condition, in_archive, _ = config["Fn::If"]
+    assert condition == "BrandsInArchive"
+    assert in_archive == {"Fn::Sub": "s3://${ArchiveBucket}/config/brands.yaml"}
+    for name, function in functions(template).items():
+        (read,) = [
+            s["Fn::If"]
+            for s in function["Properties"]["Policies"][0]["Statement"]
+            if isinstance(s, dict) and "Fn::If" in s and s["Fn::If"][0] == "BrandsInArchive"
+        ]
+        assert read[1]["Action"] == "s3:GetObject", name
+        assert read[2] == {"Ref": "AWS::NoValue"}, name
 
 
 def test_comprehend_is_granted_only_when_it_is_the_sentiment_backend(template: dict[str, Any]) -> None:
@@ -324,8 +348,9 @@ def test_functions_share_one_image_whose_dockerfile_exists(template: dict[str, A
     (meta,) = (f["Metadata"] for f in list(functions(template).values())[:1])
     assert meta["DockerContext"] == "."
     dockerfile = (ROOT / meta["Dockerfile"]).read_text()
-    assert re.search(r"^FROM python:3\.12-slim-bookworm$", dockerfile, re.MULTILINE)
-    for package in ("chromium", "fonts-dejavu-core", "fonts-noto-color-emoji"):
+    assert re.search(r"^ARG BASE_IMAGE=python:3\.12-slim-bookworm$", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM \$\{BASE_IMAGE\}$", dockerfile, re.MULTILINE)
+    for package in ("chromium", "fonts-dejavu-core", "fonts-noto-color-emoji", "libatomic1"):
         assert re.search(rf"^\s+{re.escape(package)}\s*\\?$", dockerfile, re.MULTILINE), package
     assert 'ENTRYPOINT ["python", "-m", "awslambdaric"]' in dockerfile
     for function in functions(template).values():

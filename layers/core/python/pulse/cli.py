@@ -328,9 +328,18 @@ def serve(
         server.server_close()
 
 
-@app.command()
-def brands(config: ConfigOption = None) -> None:
+brands_app = typer.Typer(
+    help="List the configured brands (validates the brands file); `pulse brands push FILE` uploads one.",
+    no_args_is_help=False,
+)
+app.add_typer(brands_app, name="brands")
+
+
+@brands_app.callback(invoke_without_command=True)
+def brands(ctx: typer.Context, config: ConfigOption = None) -> None:
     """List the configured brands (validates the brands file)."""
+    if ctx.invoked_subcommand is not None:
+        return
     from pulse.config import load_brands
 
     try:
@@ -339,6 +348,49 @@ def brands(config: ConfigOption = None) -> None:
         raise _fail(exc) from exc
     for b in registry:
         typer.echo(f"{b.id:<24} {b.language}  {b.timezone:<20} {', '.join(b.platforms)}")
+
+
+@brands_app.command("push")
+def brands_push(
+    file: Annotated[Path, typer.Argument(help="The brands YAML to validate and upload.")],
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Where the functions read it: s3://bucket/key or a local path "
+            "(default: config/brands.yaml in $PULSE_ARCHIVE).",
+        ),
+    ] = None,
+) -> None:
+    """Validate a brands file, then upload it where the deployed functions read it.
+
+    With BrandsSource=archive the functions read s3://<ArchiveBucket>/config/brands.yaml and
+    see the new brands within PULSE_CONFIG_TTL_SECONDS (60 s), without a rebuild. An invalid
+    file is refused and nothing is uploaded.
+    """
+    from pulse.config import ARCHIVE_CONFIG_KEY, parse_brands, read_brands_text, split_s3_url
+    from pulse.storage import open_store
+
+    try:
+        text, source, logo_dir = read_brands_text(file)
+        if to is None:
+            store = open_store(get_settings().archive)
+            key = ARCHIVE_CONFIG_KEY
+            target = f"{store.location}/{key}"
+        elif to.startswith("s3://"):
+            bucket, key = split_s3_url(to)
+            store, target = open_store(f"s3://{bucket}"), to
+        else:
+            destination = Path(to)
+            store, key, target = open_store(str(destination.parent)), destination.name, to
+        # Validated as the functions will read it: from S3 there is no directory for local logos.
+        remote = target.startswith("s3://")
+        registry = parse_brands(text, source, logo_dir=None if remote else logo_dir)
+        data = text.encode("utf-8")
+        store.put(key, data, content_type="application/yaml")
+    except PulseError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"uploaded {len(registry)} brand(s) to {target}: {', '.join(registry.ids)}")
 
 
 def _register_optional() -> None:

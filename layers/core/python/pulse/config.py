@@ -1,17 +1,23 @@
 """The brands file: one YAML document describing every brand.
 
 Validated with pydantic; every error names the file, the brand and the field.
+The file is a local path (in the image: ``/opt/pulse/config/brands.yaml``) or an
+S3 object (``s3://bucket/config/brands.yaml``, written by ``pulse brands push``),
+which a warm Lambda container re-reads after a short TTL: brands change without
+a rebuild.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time as clock
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -26,7 +32,7 @@ from pydantic import (
     field_validator,
 )
 
-from pulse.exceptions import ConfigError, InvalidBrandIdError, UnknownBrandError
+from pulse.exceptions import ConfigError, InvalidBrandIdError, StorageError, UnknownBrandError
 
 Language = Literal["fr", "en"]
 Platform = Literal["x", "facebook", "instagram", "linkedin", "youtube", "mastodon", "bluesky", "tiktok"]
@@ -260,7 +266,7 @@ class BrandRegistry:
                 raise ConfigError(f"{source}: brand id {brand.id!r} is defined twice")
             self._brands[brand.id] = brand
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Brand]:
         return iter(self._brands.values())
 
     def __len__(self) -> int:
@@ -348,14 +354,114 @@ def parse_brands(text: str, source: str = "<string>", logo_dir: Path | None = No
 DEMO_CONFIG = "demo/brands.yaml"
 
 
-def load_brands(path: Path | str | None = None) -> BrandRegistry:
-    """Load the brands file at ``path``, or the built-in demo brands when ``path`` is None."""
-    if path is None:
+#: Where ``pulse brands push`` puts the brands file, below the archive.
+ARCHIVE_CONFIG_KEY = "config/brands.yaml"
+
+
+def split_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``(bucket, key)``; a URL without a key is a :class:`ConfigError`."""
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    if not url.startswith("s3://") or not bucket or not key or key.endswith("/"):
+        raise ConfigError(f"not an S3 object URL {url!r}: use s3://bucket/path/brands.yaml")
+    return bucket, key
+
+
+def read_brands_text(location: Path | str | None, *, s3_client: Any = None) -> tuple[str, str, Path | None]:
+    """The brands YAML at ``location``, its name for error messages, and where its local logos are.
+
+    ``location`` is None (the built-in demo brands), a local path, or an
+    ``s3://bucket/key`` URL (whose logos must be https URLs or data: URIs: there is no
+    directory beside it). A file that cannot be read is a :class:`ConfigError` naming it.
+    """
+    if location is None:
         text = resources.files("pulse").joinpath(DEMO_CONFIG).read_text(encoding="utf-8")
-        return parse_brands(text, source=f"<built-in {DEMO_CONFIG}>")
-    p = Path(path)
+        return text, f"<built-in {DEMO_CONFIG}>", None
+    if isinstance(location, str) and location.startswith("s3://"):
+        from pulse.storage import S3Store  # here: botocore is imported only for a file in S3
+
+        bucket, key = split_s3_url(location)
+        try:
+            data = S3Store(bucket, client=s3_client).get(key)
+        except StorageError as exc:
+            raise ConfigError(f"cannot read brands file {location}: {exc}") from exc
+        try:
+            return data.decode("utf-8"), location, None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{location}: not UTF-8 text: {exc}") from exc
+    p = Path(location)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8"), str(p), p.parent
     except OSError as exc:
         raise ConfigError(f"cannot read brands file {p}: {exc.strerror}") from exc
-    return parse_brands(text, source=str(p), logo_dir=p.parent)
+
+
+def load_brands(path: Path | str | None = None, *, s3_client: Any = None) -> BrandRegistry:
+    """Load the brands file at ``path`` (a local path or ``s3://bucket/key``), or the
+    built-in demo brands when ``path`` is None."""
+    text, source, logo_dir = read_brands_text(path, s3_client=s3_client)
+    return parse_brands(text, source=source, logo_dir=logo_dir)
+
+
+class ReloadingBrandRegistry(BrandRegistry):
+    """A :class:`BrandRegistry` that re-reads its file when its copy is older than ``ttl_seconds``.
+
+    One per process, so per warm Lambda container: a brand pushed to the bucket is
+    seen within ``ttl_seconds`` without a deploy, and most invocations read
+    nothing. The first load happens here (a bad file fails the cold start); a
+    changed file is validated as a new one would be, and an invalid one raises the
+    same :class:`ConfigError` (naming the file, the brand and the field) rather
+    than silently serving stale brands.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[], tuple[str, str, Path | None]],
+        ttl_seconds: float,
+        *,
+        now: Callable[[], float] = clock.monotonic,
+    ) -> None:
+        self._read = read
+        self._ttl = ttl_seconds
+        self._now = now
+        text, source, logo_dir = read()
+        super().__init__(list(parse_brands(text, source, logo_dir)), source)
+        self._text, self._checked_at = text, now()
+
+    def _fresh(self) -> None:
+        if self._now() - self._checked_at < self._ttl:
+            return
+        text, source, logo_dir = self._read()
+        if text != self._text:
+            registry = parse_brands(text, source, logo_dir)
+            self._brands, self.source, self._text = registry._brands, source, text
+        self._checked_at = self._now()
+
+    def __iter__(self) -> Iterator[Brand]:
+        self._fresh()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._fresh()
+        return super().__len__()
+
+    @property
+    def ids(self) -> list[str]:
+        self._fresh()
+        return list(self._brands)
+
+    def get(self, brand_id: str) -> Brand:
+        self._fresh()
+        return super().get(brand_id)
+
+
+def open_brands(
+    location: Path | str | None, *, ttl_seconds: float = 60, s3_client: Any = None
+) -> BrandRegistry:
+    """The brands of a long-running process (a Lambda container, ``pulse serve``).
+
+    The built-in demo brands and a file baked into the image are read once; an
+    ``s3://`` file is re-read after ``ttl_seconds`` (``PULSE_CONFIG_TTL_SECONDS``).
+    """
+    if isinstance(location, str) and location.startswith("s3://"):
+        return ReloadingBrandRegistry(lambda: read_brands_text(location, s3_client=s3_client), ttl_seconds)
+    return load_brands(location)

@@ -30,7 +30,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore")
 
     archive: str = Field(default="out/archive", description="Local directory or s3://bucket[/prefix]")
-    config: Path | None = Field(default=None, description="Brands YAML file; built-in demo brands if unset")
+    config: str | None = Field(
+        default=None,
+        description="Brands YAML: a file path or s3://bucket/key (pulse brands push); demo brands if unset",
+    )
+    config_ttl_seconds: float = Field(
+        default=60, ge=0, description="How long a warm process trusts its copy of an s3:// brands file"
+    )
     mail_transport: MailTransport = "outbox"
     outbox: Path = Path("out/outbox")
     mail_from: str = "Community Pulse <reports@community-pulse.invalid>"

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency import BasePersistenceLayer
 
-from pulse.config import BrandRegistry, load_brands
+from pulse.config import BrandRegistry, open_brands
 from pulse.delivery import MailSender, make_sender
 from pulse.delivery.idempotency import make_persistence
 from pulse.jobs import JobQueue, SqsJobQueue
@@ -75,7 +75,7 @@ class Services:
         store = open_store(settings.archive, s3_client=s3_client)
         return cls(
             settings=settings,
-            brands=load_brands(settings.config),
+            brands=open_brands(settings.config, ttl_seconds=settings.config_ttl_seconds, s3_client=s3_client),
             store=store,
             sender=make_sender(settings, ses_client=ses_client),
             source=source or make_source(settings, store),
