@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from pulse.config import Brand
 from pulse.delivery import build_report_email
 from pulse.exceptions import NoDataError
@@ -72,9 +74,10 @@ def build_report(
 ) -> Report:
     """Compute and render one brand-month entirely in memory (nothing written yet)."""
     now = now or datetime.now(UTC)
-    period = month.period(brand.tz)
-    tables = tables if tables is not None else services.lake.read_for_report(brand.id, month)
-    data = build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+    data = month_data(services, brand, month, tables)
+    # The month's tables are gone: give their memory back before the browser renders (a warm
+    # Lambda keeps its process; Arrow's pool would otherwise hold the largest month it has seen).
+    pa.default_memory_pool().release_unused()
     k = data.kpi_set.kpis
     if not k.posts and not k.inbound_messages and k.followers_end is None:
         raise NoDataError(
@@ -90,6 +93,14 @@ def build_report(
     html = render_html(view)
     rendered = renderer.render(html, footer=f"{view.brand_name} · {view.month_label}")
     return Report(brand, month, data, view, html, rendered, watch, coverage)
+
+
+def month_data(services: Services, brand: Brand, month: Month, tables: Tables | None = None) -> ReportData:
+    """The brand-month's :class:`ReportData`, from ``tables`` or the lake (read here and dropped)."""
+    if tables is None:
+        tables = services.lake.read_for_report(brand.id, month)
+    period = month.period(brand.tz)
+    return build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
 
 
 def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:
