@@ -705,7 +705,7 @@ def glossary(lang: str, opening_hours: str = "", timezone: str = "") -> list[Glo
         ("Followers", "Sum over accounts of each account's last follower count in the period."),
         ("Follower growth", "Followers at the end minus followers at the start, where the start is each account's last count before the period's first day (else its first count inside the period)."),
         ("Net sentiment", "(positive − negative) / (positive + negative) over the period's messages received that carry a sentiment label, from −1 to +1; not available when both are 0."),
-        ("Messages to follow up", "Messages received in the period with no brand reply, negative ones first, then the oldest."),
+        ("Messages to follow up", "Messages received in the period with no brand reply: complaints (negative) first, then questions, then the other messages, positive ones last; within each, the most negative score first, then the oldest."),
     ]  # fmt: skip
     values = {"hours": opening_hours, "tz": timezone}
     return [
