@@ -12,8 +12,10 @@ produce them.
 
 How it is fast: every table is turned once into NumPy arrays (platform as a
 small integer code, instants as integer microseconds). Replies are linked to
-the message they answer once per call, per platform on Arrow strings (one
-dictionary encoding per platform, in a thread pool), and every period and
+the message they answer once per call: both sides are partitioned by platform
+and a hash of the id's last bytes, and each partition is one Arrow dictionary
+encoding (small enough for the CPU cache), the partitions spread over one
+thread per core. Every period and
 platform is then a few boolean masks and ``bincount`` calls over the same
 arrays. :func:`compute_kpi_set` does this linking once for the month and the
 month before.
@@ -22,6 +24,7 @@ month before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -201,6 +204,14 @@ def _percentiles(values: npt.NDArray[np.float64]) -> tuple[float | None, float |
 
 #: Partitions per platform when linking replies: small hash tables stay in the CPU cache.
 _PARTITIONS = 64
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One thread per core, shared by every call (the partitions of a reply linking run on it)."""
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=max(pa.cpu_count(), 1), thread_name_prefix="pulse-kpis"))
+    return _POOL[0]
 
 
 def _tail_hash(strings: pa.Array) -> npt.NDArray[np.uint16]:
@@ -256,20 +267,23 @@ def link_replies(
     reply_key = platform[reply_rows].astype(np.uint16) * parts + _tail_hash(in_reply_to)[reply_rows] % parts
     in_order = np.argsort(in_key, kind="stable")
     reply_order = np.argsort(reply_key, kind="stable")
-    ids = message_id.take(pa.array(inbound_rows[in_order]))
-    targets = in_reply_to.take(pa.array(reply_rows[reply_order]))
-    reply_times = created[reply_rows[reply_order]]
+    in_sorted, reply_sorted = inbound_rows[in_order], reply_rows[reply_order]
+    reply_times = created[reply_sorted]
     n_keys = int(max(in_key.max(), reply_key.max())) + 1
     in_bounds = np.concatenate([[0], np.cumsum(np.bincount(in_key, minlength=n_keys))])
     reply_bounds = np.concatenate([[0], np.cumsum(np.bincount(reply_key, minlength=n_keys))])
     linked = np.full(len(inbound_rows), NO_REPLY, dtype=np.int64)
-    for key in range(n_keys):
+
+    def link(key: int) -> None:
         a, b = int(in_bounds[key]), int(in_bounds[key + 1])
         c, d = int(reply_bounds[key]), int(reply_bounds[key + 1])
         if a < b and c < d:
-            linked[a:b] = _first_reply_by_string(
-                ids.slice(a, b - a), targets.slice(c, d - c), reply_times[c:d]
-            )
+            ids = message_id.take(pa.array(in_sorted[a:b]))
+            targets = in_reply_to.take(pa.array(reply_sorted[c:d]))
+            linked[a:b] = _first_reply_by_string(ids, targets, reply_times[c:d])
+
+    # Partitions are independent and Arrow releases the GIL: every core links its share.
+    list(_pool().map(link, range(n_keys)))
     first[in_order] = linked
     return first
 
