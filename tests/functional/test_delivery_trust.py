@@ -205,8 +205,11 @@ def test_email_size_is_reasonable(services: Services, brands) -> None:  # type: 
 
 @pytest.fixture
 def queue(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An SQS report queue; the functions' services render with the fake renderer (no browser)."""
+    from pulse.pipeline import services
     from pulse.settings import get_settings
 
+    monkeypatch.setattr(services, "chromium_renderer", fake_renderer_factory())
     sqs = boto3.client("sqs", region_name=REGION)
     url = sqs.create_queue(QueueName="pulse-reports")["QueueUrl"]
     monkeypatch.setenv("PULSE_REPORT_QUEUE_URL", url)
@@ -234,7 +237,6 @@ def sqs_event(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@requires_browser
 def test_monthly_fans_out_and_the_worker_reports_once(aws: Any, queue: Any) -> None:
     sqs, url = queue
     event = load_event("monthly.json")
@@ -261,7 +263,6 @@ def test_monthly_fans_out_and_the_worker_reports_once(aws: Any, queue: Any) -> N
     assert len(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages) == 2
 
 
-@requires_browser
 def test_api_queues_long_work_and_the_job_can_be_polled(aws: Any, queue: Any) -> None:
     sqs, url = queue
     seed_lake(["maison-lumiere"])
