@@ -74,7 +74,7 @@ def build_report(
 ) -> Report:
     """Compute and render one brand-month entirely in memory (nothing written yet)."""
     now = now or datetime.now(UTC)
-    data = month_data(services, brand, month, tables)
+    data, watch = month_data(services, brand, month, tables)
     # The month's tables are gone: give their memory back before the browser renders (a warm
     # Lambda keeps its process; Arrow's pool would otherwise hold the largest month it has seen).
     pa.default_memory_pool().release_unused()
@@ -86,7 +86,6 @@ def build_report(
         )
     base = services.settings.public_base_url
     links = archive.report_links(base, brand.id, month) if base else {}
-    watch = month_watch(brand, tables, period)
     coverage = month_coverage(services.store, brand.id, month, data.kpi_set)
     view = build_report_view(brand, data, now, links, watch)
     view = mark_unavailable(view, coverage["not_available"], brand.language)
@@ -95,12 +94,18 @@ def build_report(
     return Report(brand, month, data, view, html, rendered, watch, coverage)
 
 
-def month_data(services: Services, brand: Brand, month: Month, tables: Tables | None = None) -> ReportData:
-    """The brand-month's :class:`ReportData`, from ``tables`` or the lake (read here and dropped)."""
+def month_data(
+    services: Services, brand: Brand, month: Month, tables: Tables | None = None
+) -> tuple[ReportData, MonthWatch]:
+    """The brand-month's numbers and its incidents and themes, from ``tables`` or the lake.
+
+    The tables read here are dropped on return: only what the report shows is kept.
+    """
     if tables is None:
         tables = services.lake.read_for_report(brand.id, month)
     period = month.period(brand.tz)
-    return build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+    data = build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+    return data, month_watch(brand, tables, period)
 
 
 def archive_report(services: Services, report: Report, now: datetime | None = None) -> dict[str, str]:
