@@ -216,9 +216,13 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
         "${ArchiveBucket.Arn}/state/*",
     } <= fetch["s3:PutObject"]
     assert reports not in fetch["s3:PutObject"] | fetch["s3:GetObject"]
-    assert fetch["secretsmanager:GetSecretValue"] == {
+    platform_secrets = {
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:community-pulse/*"
     }
+    assert fetch["secretsmanager:GetSecretValue"] == platform_secrets
+    # Rotating refresh tokens (TikTok) are written back to the platform secrets, and only there.
+    assert fetch["secretsmanager:PutSecretValue"] == platform_secrets
+    assert all("secretsmanager:PutSecretValue" not in g for g in (monthly, worker, api, share))
 
     # Every function may read the brands file in the bucket (only with BrandsSource=archive).
     config = "${ArchiveBucket.Arn}/config/*"

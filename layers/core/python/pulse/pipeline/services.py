@@ -107,9 +107,7 @@ def make_source(settings: Settings, store: ObjectStore) -> Source:
     if settings.data_source == "platforms":
         from pulse.connectors import PlatformSource
 
-        return PlatformSource(
-            store, refetch_days=settings.fetch_refetch_days, budget_seconds=settings.fetch_budget_seconds
-        )
+        return PlatformSource(store, settings=settings)
     return DemoSource()
 
 
