@@ -153,7 +153,7 @@ def lambdas(aws: dict[str, Any], template_values: TemplateValues) -> Iterator[di
     rie = rie_binary()
     containers = {
         name: LambdaContainer(IMAGE, function_spec(template_values, name), rie, env)
-        for name in ("fetch", "monthly", "worker", "api")
+        for name in ("fetch", "monthly", "worker", "api", "share")
     }
     try:
         yield containers

@@ -36,6 +36,7 @@ FUNCTIONS = {
     "monthly": "MonthlyFunction",
     "worker": "WorkerFunction",
     "api": "ApiFunction",
+    "share": "ShareFunction",
 }
 #: Lambda's uid for functions (sbx_user1051), and a group that owns nothing in the image.
 LAMBDA_USER = "993:990"

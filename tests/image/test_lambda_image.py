@@ -11,12 +11,15 @@ was installed (Playwright's Node driver could not start).
 
 from __future__ import annotations
 
+import base64
 import copy
 import email
 import json
 import os
+import re
 import subprocess
 import sys
+import urllib.parse
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -36,6 +39,7 @@ from tests.image.lambda_harness import ROOT, LambdaContainer, http, load_templat
 
 DEMO_BRANDS = ROOT / "layers" / "core" / "python" / "pulse" / "demo" / "brands.yaml"
 UNKNOWN_BRAND = "no-such-brand"
+SHARE_LINK = re.compile(r"https?://\S+/share/[A-Za-z0-9._-]+(?:/\d{4}-\d{2}/[a-z.]+)?")
 
 #: What the scenario passes from one step to the next.
 state: dict[str, Any] = {}
@@ -289,3 +293,53 @@ def test_api_serves_the_job_and_a_presigned_link_to_the_pdf(
     assert status == 200 and body.startswith(b"%PDF-"), (status, headers)
     unknown = invoke(lambdas["api"], api_event("GET", f"/reports/{UNKNOWN_BRAND}/{month}"))
     assert unknown["statusCode"] == 404
+
+
+def share_event(url: str) -> dict[str, Any]:
+    """API Gateway's event for a share link's path (the public route, no credentials)."""
+    event = copy.deepcopy(load_event("share-get-file.json"))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = urllib.parse.urlsplit(url).path
+    return event
+
+
+def share_payload(url: str) -> dict[str, Any]:
+    """The signed payload a share link carries (brand ``b``, month, file, expiry)."""
+    body = url.split("/share/")[1].split("/")[0].split(".")[1]
+    payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return payload
+
+
+def forged_for(url: str, brand: str) -> str:
+    """The same link with its payload rewritten to another brand, signature kept."""
+    token = url.split("/share/")[1].split("/")[0]
+    key_id, _, sig = token.split(".")
+    payload = {**share_payload(url), "b": brand}
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    return url.replace(token, f"{key_id}.{forged}.{sig}")
+
+
+def test_the_share_link_in_the_mail_opens_without_credentials(
+    lambdas: dict[str, LambdaContainer], aws: dict[str, Any], brands: BrandRegistry
+) -> None:
+    """Issue #17: the link SES recorded opens the HTML and the PDF with a plain client; forgeries get 403."""
+    mail = sent_mails(aws)[0]
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    links = SHARE_LINK.findall(body.get_content())  # type: ignore[attr-defined]
+    html_link = next(u for u in links if u.endswith("/report.html"))
+    pdf_link = html_link.removesuffix("report.html") + "report.pdf"
+    for url, magic in ((html_link, b"<!DOCTYPE html>"), (pdf_link, b"%PDF-")):
+        answer = invoke(lambdas["share"], share_event(url))
+        assert answer["statusCode"] == 302, failure(lambdas["share"], answer)
+        status, headers, content = http(answer["headers"]["Location"])
+        assert status == 200 and content.startswith(magic), (url, status, headers)
+    month = html_link.rsplit("/", 2)[1]
+    token = html_link.split("/share/")[1].split("/")[0]
+    other = next(b for b in brands.ids if b != share_payload(html_link)["b"])
+    for bad in (
+        html_link.replace(token, token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")),
+        forged_for(html_link, other),
+        html_link.replace(f"/{month}/", "/2001-01/"),
+    ):
+        refused = invoke(lambdas["share"], share_event(bad))
+        assert refused["statusCode"] == 403, (bad, refused)
