@@ -6,7 +6,10 @@ import importlib.util
 import json
 import os
 import shutil
+import socket
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,3 +125,16 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pdftoppm() -> str | None:
     return shutil.which("pdftoppm")
+
+
+def wait_until_listening(proc: subprocess.Popen[bytes], port: int, timeout: float = 30) -> None:
+    """Wait until a server process started by a test accepts connections on loopback ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "server exited"
+            time.sleep(0.2)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")

@@ -43,16 +43,7 @@ def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     get_settings.cache_clear()
     reset_shared_services()
     with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="agency.example")
-        yield s3
+        yield create_stack_resources()
     get_settings.cache_clear()
     reset_shared_services()
 
@@ -92,3 +83,17 @@ def body(response: dict[str, Any]) -> Any:
     if response.get("isBase64Encoded"):
         raw = base64.b64decode(raw).decode()
     return json.loads(raw)
+
+
+def create_stack_resources() -> Any:
+    """The stack's archive bucket, once-only table and SES identity (in moto); returns the S3 client."""
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="agency.example")
+    return s3

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ import pytest
 from pulse.lake import Lake
 from pulse.sources import DemoSource
 from pulse.storage import LocalStore
-from tests.conftest import WINDOW, requires_browser
+from tests.conftest import WINDOW, requires_browser, wait_until_listening
 
 pytestmark = [requires_browser]
 
@@ -45,14 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, brands) -> Iterator[str]:  
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "server exited"
-            time.sleep(0.2)
+    wait_until_listening(proc, port)
     yield base
     proc.terminate()
     proc.wait(timeout=10)

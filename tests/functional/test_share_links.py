@@ -18,7 +18,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -39,8 +38,8 @@ from pulse.pipeline import reset_shared_services
 from pulse.settings import get_settings
 from pulse.sources import DemoSource
 from pulse.storage import LocalStore
-from tests.conftest import WINDOW, load_event, load_function, requires_browser
-from tests.functional.conftest import BUCKET, REGION, TABLE, Context, seed_lake
+from tests.conftest import WINDOW, load_event, load_function, requires_browser, wait_until_listening
+from tests.functional.conftest import BUCKET, REGION, TABLE, Context, create_stack_resources, seed_lake
 
 pytestmark = [requires_browser]
 
@@ -117,15 +116,7 @@ def moto_server(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     reset_shared_services()
-    s3 = boto3.client("s3", region_name=REGION)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    boto3.client("sesv2", region_name=REGION).create_email_identity(EmailIdentity="agency.example")
+    create_stack_resources()
     # What the stack's ShareKeySecret holds (GenerateSecretString: {"current": "k1", "k1": <64 chars>}).
     boto3.client("secretsmanager", region_name=REGION).create_secret(
         Name=SECRET, SecretString=json.dumps({"current": "k1", "k1": secrets.token_urlsafe(48)})
@@ -258,14 +249,7 @@ def local(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else "server exited"
-            time.sleep(0.2)
+    wait_until_listening(proc, port)
     try:
         yield base, out, env | {"PULSE_CLI": pulse}
     finally:
