@@ -203,3 +203,100 @@ def test_a_local_update_waits_for_the_writer_holding_the_partition(tmp_path: Pat
     # appends may come in either order; the stored value proves who wrote first.
     assert sorted(done) == ["a", "ab"] and store.get("k") == b"ab"
     assert [o.key for o in store.list("")] == ["k"]  # the lock file is not an object
+
+
+# ---------------------------------------------------------------- the coverage record
+
+COVERAGE_RECORDS = 12
+
+
+def record_coverage(location: str, writer: int) -> int:
+    """One writer (a fetch, an import): records its own sources one month at a time."""
+    from pulse.ingest.coverage import record_sources
+
+    store = open_store(location)
+    for number in range(COVERAGE_RECORDS):
+        month = f"2026-{number % 12 + 1:02d}"
+        record_sources(store, BRAND, [(month, "posts", f"p{writer}", f"file-{number}")])
+    return COVERAGE_RECORDS
+
+
+def coverage_lost(location: str) -> int:
+    from pulse.ingest.coverage import read_coverage
+
+    coverage = read_coverage(open_store(location), BRAND)
+    stored = {
+        (month, platform, source)
+        for month, entry in coverage.months.items()
+        for platform, sources in entry.tables.get("posts", {}).items()
+        for source in sources
+    }
+    expected = {
+        (f"2026-{n % 12 + 1:02d}", f"p{w}", f"file-{n}")
+        for w in range(WRITERS)
+        for n in range(COVERAGE_RECORDS)
+    }
+    return len(expected - stored)
+
+
+def coverage_in_threads(location: str) -> list[int]:
+    with ThreadPoolExecutor(WRITERS) as pool:
+        return list(pool.map(record_coverage, [location] * WRITERS, range(WRITERS)))
+
+
+def coverage_in_processes(location: str) -> list[int]:
+    with ProcessPoolExecutor(WRITERS, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(record_coverage, [location] * WRITERS, range(WRITERS)))
+
+
+@pytest.mark.parametrize("run", [coverage_in_threads, coverage_in_processes], ids=["threads", "processes"])
+def test_concurrent_coverage_records_in_a_local_lake_lose_no_source(tmp_path: Path, run: Runner) -> None:
+    run(str(tmp_path))
+    assert coverage_lost(str(tmp_path)) == 0
+    assert [p.name for p in tmp_path.rglob("*") if p.name.startswith(".tmp-")] == []
+
+
+@pytest.mark.parametrize("run", [coverage_in_threads, coverage_in_processes], ids=["threads", "processes"])
+def test_concurrent_coverage_records_in_an_s3_lake_lose_no_source(moto_server: str, run: Runner) -> None:
+    run(moto_server)
+    assert coverage_lost(moto_server) == 0
+
+
+def test_a_coverage_record_that_loses_the_race_keeps_the_rivals_sources(aws_env: None) -> None:
+    """A fetch's record lands between an import's read and its write: both sources stay."""
+    from pulse.ingest.coverage import read_coverage, record_sources
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        store = S3Store(BUCKET, client=client, sleep=lambda _s: None)
+        record_sources(store, BRAND, [("2026-10", "posts", "x", "api")])
+        real_get = store.get
+        sneaked: list[bool] = []
+
+        def get_then_rival(key: str) -> bytes:  # today's code reads with get() then put()s
+            data = real_get(key)
+            if not sneaked:
+                sneaked.append(True)
+                record_sources(S3Store(BUCKET, client=client), BRAND, [("2026-10", "posts", "tiktok", "api")])
+            return data
+
+        real_update = store.update
+
+        def update_with_a_rival(k: str, change: Any, content_type: str = "") -> bytes:
+            def racing(current: bytes | None) -> bytes:
+                if not sneaked:
+                    sneaked.append(True)
+                    record_sources(
+                        S3Store(BUCKET, client=client), BRAND, [("2026-10", "posts", "tiktok", "api")]
+                    )
+                return bytes(change(current))
+
+            return real_update(k, racing, content_type)
+
+        store.get = get_then_rival  # type: ignore[method-assign]
+        store.update = update_with_a_rival  # type: ignore[method-assign]
+        record_sources(store, BRAND, [("2026-10", "posts", "x", "export:x-content")])
+        assert sneaked
+        tables = read_coverage(S3Store(BUCKET, client=client), BRAND).month("2026-10").tables
+        assert tables["posts"] == {"x": ["api", "export:x-content"], "tiktok": ["api"]}

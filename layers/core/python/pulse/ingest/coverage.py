@@ -100,12 +100,21 @@ def read_coverage(store: ObjectStore, brand: str) -> Coverage:
 
 
 def record_sources(store: ObjectStore, brand: str, entries: Iterable[tuple[str, str, str, str]]) -> Coverage:
-    """Add ``(month, table, platform, source)`` entries to the brand's record and store it."""
-    coverage = read_coverage(store, brand)
-    for month, table, platform, source in entries:
-        coverage.add(month, table, platform, source)
-    store.put(coverage_key(brand), coverage.to_json(), "application/json")
-    return coverage
+    """Add ``(month, table, platform, source)`` entries to the brand's record and store it.
+
+    A read-modify-write through :meth:`ObjectStore.update` (a lock locally, a conditional
+    write retried on conflict in S3, like the lake's partitions), so a fetch and an import
+    recording at once both keep their entries.
+    """
+    todo = list(entries)
+
+    def change(current: bytes | None) -> bytes:
+        coverage = Coverage() if current is None else Coverage.from_json(current)
+        for month, table, platform, source in todo:
+            coverage.add(month, table, platform, source)
+        return coverage.to_json()
+
+    return Coverage.from_json(store.update(coverage_key(brand), change, "application/json"))
 
 
 def notes_for(coverage: MonthCoverage, *, inbound_messages: int, has_followers: bool) -> dict[str, str]:
