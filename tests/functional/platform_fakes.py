@@ -8,6 +8,7 @@ answer. Data sets are small but realistic: several pages, replies, mentions.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -198,6 +199,50 @@ class FakeX(FakeApi):
         self.route(r"/2/users/(\d+)/mentions", lambda r, uid: self.timeline(r, self.mentions))
         self.route(r"/2/tweets", self.lookup)
         self.route(r"/2/tweets/search/(recent|all)", self.search)
+        # OAuth 2.0 (user context, ``offline.access``): the token endpoint on the API's host.
+        self.client_id = "M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ"
+        self.client_secret = "x-client-secret-Qm9vaA"
+        self.refresh_token = "x-refresh-0-bWRWa3gzdnk3WHRGU1o0"
+        self.confidential = True
+        self.token_calls = 0
+        self.route(r"/2/oauth2/token", self.oauth_token)
+
+    def credential(self) -> dict[str, str]:
+        doc = {"refresh_token": self.refresh_token, "client_id": self.client_id}
+        if self.confidential:
+            doc["client_secret"] = self.client_secret
+        return doc
+
+    def oauth_token(self, request: Request) -> Answer:
+        """``POST /2/oauth2/token``, ``grant_type=refresh_token``
+        (https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code, "Refresh tokens"):
+        a confidential client authenticates with HTTP Basic ``client_id:client_secret``, a public one
+        sends ``client_id`` in the body (.../oauth-2-0/user-access-token, "Working with confidential
+        clients"). Every refresh issues a new refresh token and the one used stops working; an
+        unknown or used one gets 400 ``invalid_request`` "Value passed for the token was invalid."
+        (X's answer as its developers report it; the docs page shows no error body). Access tokens
+        last two hours (``expires_in: 7200``)."""
+        form = {k: v[0] for k, v in request.form.items()}
+        self.token_calls += 1
+        if request.method != "POST" or form.get("grant_type") != "refresh_token":
+            return json_answer({"error": "invalid_request", "error_description": "Missing required parameter [grant_type]."}, 400)  # fmt: skip
+        basic = request.headers.get("authorization", "")
+        if self.confidential:
+            expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+            if basic != expected or "client_secret" in form:
+                return json_answer({"error": "unauthorized_client", "error_description": "Missing valid authorization header"}, 401)  # fmt: skip
+        elif basic or form.get("client_id") != self.client_id:
+            return json_answer({"error": "invalid_request", "error_description": "Missing required parameter [client_id]."}, 400)  # fmt: skip
+        if form.get("refresh_token") != self.refresh_token:
+            return json_answer({"error": "invalid_request", "error_description": "Value passed for the token was invalid."}, 400)  # fmt: skip
+        self.issued_tokens = getattr(self, "issued_tokens", 0) + 1
+        self.token = f"x-access-{self.issued_tokens}-VGhlQWNjZXNz"
+        self.refresh_token = f"x-refresh-{self.issued_tokens}-bWRWa3gzdnk3WHRGU1o0"  # the used one is dead
+        return json_answer({"token_type": "bearer", "expires_in": 7200, "access_token": self.token,
+                            "scope": "tweet.read users.read offline.access", "refresh_token": self.refresh_token})  # fmt: skip
+
+    def authorized(self, request: Request) -> bool:
+        return request.path == "/2/oauth2/token" or super().authorized(request)
 
     def _next_id(self, at: datetime) -> str:
         return snowflake(at, len(self.tweets) + len(self.mentions))

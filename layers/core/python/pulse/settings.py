@@ -108,6 +108,7 @@ class Settings(BaseSettings):
     youtube_oauth_base_url: str | None = Field(default=None, description="Google OAuth token endpoint")
     linkedin_oauth_base_url: str | None = Field(default=None, description="LinkedIn OAuth token endpoint")
     tiktok_oauth_base_url: str | None = Field(default=None, description="TikTok OAuth token endpoint")
+    x_oauth_base_url: str | None = Field(default=None, description="X OAuth 2.0 token endpoint")
 
     def connector_base_urls(self) -> dict[str, str]:
         """The connector base URLs set here, by key (``x``, ``youtube_analytics``, ``tiktok_oauth``...)."""

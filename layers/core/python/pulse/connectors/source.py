@@ -54,6 +54,7 @@ DEFAULT_BASE_URLS: dict[str, str] = {
     "youtube_oauth": "https://oauth2.googleapis.com/token",
     "linkedin_oauth": "https://www.linkedin.com/oauth/v2/accessToken",
     "tiktok_oauth": "https://open.tiktokapis.com/v2/oauth/token/",
+    "x_oauth": "https://api.x.com/2/oauth2/token",
 }
 _OAUTH_SUFFIX = "_oauth"
 
@@ -161,6 +162,7 @@ class PlatformSource(Source):
             },
             clock=lambda: self.now().timestamp(),
             on_rotate=self.tokens.save,
+            reload=self.tokens.fresh,
         )
         self.on_progress = on_progress
         self.checkpoints = CheckpointStore(store)

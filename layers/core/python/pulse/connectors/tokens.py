@@ -6,9 +6,10 @@ account id::
 
     {"x": "AAAA...", "facebook": {"123456789": "EAAB...", "987654321": "EAAB..."}}
 
-Platforms whose access tokens are short-lived (YouTube: one hour; LinkedIn:
-60 days) take an OAuth 2.0 refresh credential instead of a token, for the
-platform or for one account::
+Platforms whose access tokens are short-lived (YouTube: one hour; X: two
+hours; TikTok: a day; LinkedIn: 60 days) take an OAuth 2.0 refresh credential
+instead of a token, for the platform or for one account (an X public client,
+PKCE without a secret, has no ``client_secret``)::
 
     {"youtube": {"refresh_token": "1//0g...", "client_id": "....apps.googleusercontent.com",
                  "client_secret": "GOCSPX-..."}}
@@ -29,8 +30,10 @@ holding a token or a JSON document).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import re
 import time
 from abc import ABC, abstractmethod
@@ -53,6 +56,15 @@ ENV_TOKENS_SECRET = "PULSE_TOKENS_SECRET"
 ENV_TOKENS_PARAMETER_PREFIX = "PULSE_TOKENS_PARAMETER_PREFIX"
 #: The form field of the client id at a token endpoint, where it is not ``client_id``.
 CLIENT_FIELD = {"tiktok": "client_key"}
+#: Platforms whose token endpoint authenticates a confidential client with HTTP Basic
+#: (``client_id:client_secret``) instead of form fields, and takes a public client (PKCE, no
+#: secret) by its ``client_id`` in the body. X: "Working with confidential clients",
+#: https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+BASIC_AUTH = frozenset({"x"})
+#: Platforms that issue a new refresh token on every refresh and invalidate the one used
+#: (TikTok; X with ``offline.access``,
+#: https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code "Refresh tokens").
+ROTATING = frozenset({"tiktok", "x"})
 
 
 def env_name(platform: str, account_id: str | None = None) -> str:
@@ -83,6 +95,8 @@ class RefreshCredential:
 #: What a provider returns: an access token, or a refresh credential to exchange for one.
 Credential = str | RefreshCredential
 _REFRESH_FIELDS = ("refresh_token", "client_id", "client_secret")
+#: Platforms with public OAuth clients (no secret): their credential needs no ``client_secret``.
+PUBLIC_CLIENTS = BASIC_AUTH
 
 
 def _credential(value: Any, platform: str, account_id: str) -> Credential | None:
@@ -99,17 +113,19 @@ def _credential(value: Any, platform: str, account_id: str) -> Credential | None
     if isinstance(value, Mapping) and "refresh_token" in value:
         if "client_id" not in value and "client_key" in value:  # TikTok's name for the client id
             value = {**value, "client_id": value["client_key"]}
-        missing = [f for f in _REFRESH_FIELDS if not isinstance(value.get(f), str) or not value.get(f)]
+        needed = _REFRESH_FIELDS[:2] if platform in PUBLIC_CLIENTS else _REFRESH_FIELDS
+        missing = [f for f in needed if not isinstance(value.get(f), str) or not value.get(f)]
         if missing:
             raise ConfigError(
                 f"the {platform} refresh credential for {account_id!r} lacks {', '.join(missing)} "
                 f"(it needs {', '.join(_REFRESH_FIELDS)}; see docs/connectors.md)"
             )
         url = value.get("token_url")
+        secret = value.get("client_secret")
         return RefreshCredential(
             value["refresh_token"],
             value["client_id"],
-            value["client_secret"],
+            secret if isinstance(secret, str) else "",
             url if isinstance(url, str) else None,
         )
     return None
@@ -126,11 +142,9 @@ def _from_document(doc: Any, platform: str, account_id: str) -> Credential | Non
 
 def credential_document(credential: RefreshCredential) -> dict[str, str]:
     """A refresh credential as stored in a token document."""
-    doc = {
-        "refresh_token": credential.refresh_token,
-        "client_id": credential.client_id,
-        "client_secret": credential.client_secret,
-    }
+    doc = {"refresh_token": credential.refresh_token, "client_id": credential.client_id}
+    if credential.client_secret:  # a public client (X with PKCE) has none
+        doc["client_secret"] = credential.client_secret
     if credential.token_url:
         doc["token_url"] = credential.token_url
     return doc
@@ -153,6 +167,10 @@ class TokenProvider(ABC):
 
     @abstractmethod
     def token(self, platform: str, account_id: str) -> Credential | None: ...
+
+    def fresh(self, platform: str, account_id: str) -> Credential | None:
+        """The credential as stored right now, past any cache (another fetch may have rotated it)."""
+        return self.token(platform, account_id)
 
     def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
         """Store a rotated refresh credential (TikTok issues a new refresh token on every refresh and
@@ -204,24 +222,41 @@ class FileTokens(TokenProvider):
                 raise ConfigError(f"tokens file {self.path} is not valid JSON/YAML") from exc
         return _from_document(self._doc, platform, account_id)
 
-    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
-        """Rewrite the file with the new credential (written beside it, then renamed over it)."""
+    def fresh(self, platform: str, account_id: str) -> Credential | None:
         self._doc = None
-        self.token(platform, account_id)  # the file as it is now
-        doc = _replaced(self._doc, platform, account_id, credential)
-        text = (
-            json.dumps(doc, indent=2, ensure_ascii=False)
-            if self.path.suffix == ".json"
-            else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
-        )
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        return self.token(platform, account_id)
+
+    def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
+        """Rewrite the file with the new credential (written beside it, then renamed over it), under
+        an exclusive lock on ``.<name>.lock`` so two fetches saving different accounts keep both."""
+        import fcntl
+
+        lock = self.path.with_name(f".{self.path.name}.lock")
         try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.chmod(self.path.stat().st_mode & 0o777)
-            tmp.replace(self.path)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise SourceError(f"cannot write tokens file {self.path}: {exc.strerror}") from None
-        self._doc = doc
+            raise SourceError(f"cannot lock tokens file {self.path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._doc = None
+            self.token(platform, account_id)  # the file as it is now
+            doc = _replaced(self._doc, platform, account_id, credential)
+            text = (
+                json.dumps(doc, indent=2, ensure_ascii=False)
+                if self.path.suffix == ".json"
+                else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+            )
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            try:
+                tmp.write_text(text, encoding="utf-8")
+                tmp.chmod(self.path.stat().st_mode & 0o777)
+                tmp.replace(self.path)
+            except OSError as exc:
+                tmp.unlink(missing_ok=True)
+                raise SourceError(f"cannot write tokens file {self.path}: {exc.strerror}") from None
+            self._doc = doc
+        finally:
+            os.close(fd)  # releases the lock
 
 
 class SecretsManagerTokens(TokenProvider):
@@ -233,6 +268,7 @@ class SecretsManagerTokens(TokenProvider):
         self.max_age = max_age
         self._provider: Any = None
         self._saved: dict[tuple[str, str], Credential] = {}
+        self._force = False
 
     def token(self, platform: str, account_id: str) -> Credential | None:
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
@@ -244,11 +280,26 @@ class SecretsManagerTokens(TokenProvider):
         if self._provider is None:
             self._provider = SecretsProvider(boto3_client=self.boto3_client)
         try:
-            doc = self._provider.get(self.secret_id, transform="json", max_age=self.max_age)
+            doc = self._provider.get(
+                self.secret_id, transform="json", max_age=self.max_age, force_fetch=self._force
+            )
         except (GetParameterError, TransformParameterError) as exc:
             # The message names the secret, never its value.
             raise SourceError(f"cannot read tokens secret {self.secret_id!r}: {type(exc).__name__}") from None
+        if self._force:
+            return _from_document(doc, platform, account_id)
         return self._saved.get((platform, account_id)) or _from_document(doc, platform, account_id)
+
+    def fresh(self, platform: str, account_id: str) -> Credential | None:
+        """The secret's current version (``GetSecretValue`` now, not Powertools' cached copy)."""
+        self._force = True
+        try:
+            value = self.token(platform, account_id)
+        finally:
+            self._force = False
+        if isinstance(value, RefreshCredential):
+            self._saved = {**self._saved, (platform, account_id): value}
+        return value
 
     def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
         """``PutSecretValue`` with the secret's current document and the new credential (the function
@@ -330,6 +381,12 @@ class ChainTokens(TokenProvider):
                 return value
         return None
 
+    def fresh(self, platform: str, account_id: str) -> Credential | None:
+        for provider in self.providers:
+            if provider.token(platform, account_id):
+                return provider.fresh(platform, account_id)
+        return None
+
     def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
         """Store where the credential came from (the first provider that has one)."""
         for provider in self.providers:
@@ -371,11 +428,25 @@ class OAuthTokens:
     http
         The client for the token endpoint (its retries and budget apply).
     token_urls
-        Token endpoint per platform whose refresh tokens can be reused (YouTube,
-        LinkedIn; X rotates its refresh token on every use, so it is left out);
-        a credential's own ``token_url`` wins.
+        Token endpoint per platform (YouTube, LinkedIn, TikTok, X); a credential's
+        own ``token_url`` wins.
     margin
         Seconds before the expiry at which a cached token is renewed.
+    on_rotate
+        Stores a rotated refresh credential (``TokenProvider.save``). Called *before*
+        the new access token is returned, so no request uses it while the only valid
+        refresh token exists in memory alone.
+    reload
+        Reads an account's credential again past every cache (``TokenProvider.fresh``).
+        When a rotating platform (X, TikTok) refuses the refresh token, another fetch
+        may have used and rotated it since this one read it: the exchange is retried
+        once with the stored one if it differs.
+
+    Rotation assumes one writer per account at a time: the scheduled fetch is one
+    invocation that walks the brands' accounts in turn. A manual ``pulse fetch`` of
+    the same account at the same moment can lose the race; it then gets the retry
+    above, and if both exchanges used the same token, the loser's error says to
+    authorise the account again (docs/connectors.md).
     """
 
     def __init__(
@@ -386,8 +457,10 @@ class OAuthTokens:
         clock: Callable[[], float] = time.time,
         margin: float = 300.0,
         on_rotate: Callable[[str, str, RefreshCredential], None] | None = None,
+        reload: Callable[[str, str], Credential | None] | None = None,
     ) -> None:
         self.http = http
+        self.reload = reload
         self.token_urls = dict(token_urls)
         self.clock = clock
         self.margin = margin
@@ -412,19 +485,21 @@ class OAuthTokens:
         cached = self._cache.get(key)
         if cached and cached[1] - self.margin > self.clock():
             return cached[0]
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": credential.refresh_token,
-            CLIENT_FIELD.get(platform, "client_id"): credential.client_id,
-            "client_secret": credential.client_secret,
-        }
         try:
-            response = self.http.post_form(url, form, budget=budget)
+            response = self._exchange(platform, url, credential, budget)
         except HttpError as exc:
             reason = _oauth_error(exc.body)
+            stored = self.reload(platform, account_id) if self.reload and platform in ROTATING else None
+            if (
+                exc.status in (400, 401)
+                and isinstance(stored, RefreshCredential)
+                and stored.refresh_token != credential.refresh_token
+            ):  # rotated by another fetch since this one read it: use the stored one
+                return self.access_token(platform, account_id, stored, budget)
             raise SourceError(
                 f"{where}: the token endpoint refused the refresh token (HTTP {exc.status}{reason}); "
                 "authorise the account again and store its new refresh token"
+                + (" (docs/connectors.md, 'X: OAuth 2.0 refresh tokens')" if platform == "x" else "")
             ) from None
         try:
             doc = response.json()
@@ -450,6 +525,19 @@ class OAuthTokens:
             except SourceError as exc:
                 self.rotation_errors[(platform, account_id)] = str(exc)
         return token
+
+    def _exchange(self, platform: str, url: str, credential: RefreshCredential, budget: Budget | None) -> Any:
+        """POST the ``refresh_token`` grant (RFC 6749 section 6) the way the platform authenticates clients."""
+        form = {"grant_type": "refresh_token", "refresh_token": credential.refresh_token}
+        headers: dict[str, str] = {}
+        if platform in BASIC_AUTH and credential.client_secret:  # a confidential client
+            pair = f"{credential.client_id}:{credential.client_secret}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        else:
+            form[CLIENT_FIELD.get(platform, "client_id")] = credential.client_id
+            if credential.client_secret:
+                form["client_secret"] = credential.client_secret
+        return self.http.post_form(url, form, headers=headers, budget=budget)
 
 
 def _oauth_error(body: str) -> str:
