@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Literal, NoReturn
 
 import pandas as pd
 
@@ -46,6 +46,11 @@ class PageQuarantinedError(SourceError):
     """A response could not be normalised; it is in quarantine and its stream stops for this run."""
 
 
+#: ``"any"``: late replies to posts of any age are fetched (a mentions/notifications stream);
+#: a number of days: replies to posts older than that are not; 0: no replies at all.
+ReplyReach = int | Literal["any"]
+
+
 @dataclass
 class AccountReport:
     """What one account's fetch did; printed by the CLI, returned by the handler."""
@@ -64,6 +69,9 @@ class AccountReport:
     stopped_by_budget: bool = False
     #: Why the platform's throttling stopped this account (it resumes next run), or None.
     rate_limited: str | None = None
+    #: How old a post may be for its late replies to be fetched (:meth:`Connector.reply_reach`);
+    #: None until the connector has run.
+    reply_reach: ReplyReach | None = None
 
     @property
     def posts(self) -> int:
@@ -103,6 +111,7 @@ class AccountReport:
             "errors": self.errors,
             "stopped_by_budget": self.stopped_by_budget,
             "rate_limited": self.rate_limited,
+            "reply_reach": self.reply_reach,
         }
 
 
@@ -206,6 +215,10 @@ POST_METRICS = ("impressions", "reach", "likes", "comments", "shares", "saves", 
 #: Comment threads are followed this long after their post (a deeper sweep, once a week).
 SWEEP_DAYS = timedelta(days=35)
 SWEEP_EVERY = timedelta(days=7)
+#: And, once every four weeks, this long: the deepest a connector without a mentions or
+#: notifications stream goes for late replies (what the report states for its platform).
+DEEP_SWEEP_DAYS = timedelta(days=90)
+DEEP_SWEEP_EVERY = timedelta(days=28)
 
 
 class AccountRun:
@@ -379,20 +392,27 @@ class AccountRun:
         Those of the re-fetch window; on an account's first run or a backfill,
         those of every post since ``start`` (so the first reports have their
         conversations); once every ``SWEEP_EVERY`` days, those of the last
-        ``SWEEP_DAYS`` days, for replies that arrive late on older posts. The
-        checkpoint keeps the threads of the last ``SWEEP_DAYS`` days.
+        ``SWEEP_DAYS`` days, and once every ``DEEP_SWEEP_EVERY`` days those of
+        the last ``DEEP_SWEEP_DAYS``, for replies that arrive late on older
+        posts. The checkpoint keeps the threads of the last ``DEEP_SWEEP_DAYS`` days.
         """
         threads = {i: datetime.fromisoformat(at) for i, at in self.checkpoint.threads.items()}
-        keep_from = min(self.now - SWEEP_DAYS, self.refetch_since)
-        swept = self.checkpoint.swept_at
+        keep_from = min(self.now - DEEP_SWEEP_DAYS, self.refetch_since)
+        sweep_from = min(self.now - SWEEP_DAYS, self.refetch_since)
+        swept, deep = self.checkpoint.swept_at, self.checkpoint.deep_swept_at
         if self.first_run:
             bound = min(self.start, self.refetch_since)
-        elif not swept or datetime.fromisoformat(swept) <= self.now - SWEEP_EVERY:
+        elif not deep or datetime.fromisoformat(deep) <= self.now - DEEP_SWEEP_EVERY:
             bound = keep_from
+        elif not swept or datetime.fromisoformat(swept) <= self.now - SWEEP_EVERY:
+            bound = sweep_from
         else:
             bound = self.refetch_since
-        if bound <= keep_from:
+        # A first run or a backfill walks every followed thread (none is older than ``start``).
+        if self.first_run or bound <= sweep_from:
             self.checkpoint.swept_at = self.now.isoformat()
+        if self.first_run or bound <= keep_from:
+            self.checkpoint.deep_swept_at = self.now.isoformat()
         self.checkpoint.threads = {i: at.isoformat() for i, at in threads.items() if at >= keep_from}
         return {i: at.isoformat() for i, at in sorted(threads.items()) if at >= bound}
 
@@ -556,6 +576,15 @@ class Connector(ABC):
     def __init__(self, run: AccountRun) -> None:
         self.run = run
 
+    def reply_reach(self) -> ReplyReach:
+        """How old a post may be for replies that arrive late on it to be fetched, as this run goes.
+
+        The default is the deepest thread sweep (:meth:`AccountRun.recent_threads`); a connector
+        reading a mentions or notifications stream that carries replies to posts of any age
+        says ``"any"``; one that reads no replies at all, 0. The report states it per platform.
+        """
+        return DEEP_SWEEP_DAYS.days
+
     def authorize(self) -> None:
         """Set ``run.headers`` from ``run.token`` (default: a bearer token)."""
         if self.run.token:
@@ -574,6 +603,7 @@ class Connector(ABC):
                 f"(see docs/connectors.md: PULSE_TOKEN_{run.account.platform.upper()}, tokens file or secret)"
             )
         self.authorize()
+        run.report.reply_reach = self.reply_reach()
         for name, stream in self.streams():
             run.say(f"fetching {name}")
             try:

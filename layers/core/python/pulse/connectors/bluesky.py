@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row, jwt_expiry
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, ReplyReach, Row, jwt_expiry
 from pulse.connectors.http import HttpError
 from pulse.exceptions import SourceError
 
@@ -39,6 +39,11 @@ class BlueskyConnector(Connector):
 
     def authorize(self) -> None:
         """The public AppView takes no credentials; the app password only opens a session (``mentions``)."""
+
+    def reply_reach(self) -> ReplyReach:
+        """With an app password, replies to posts of any age (``listNotifications``, reason
+        ``reply``); without one, only the swept threads."""
+        return "any" if self.run.token else super().reply_reach()
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "profile", self.profile

@@ -4,7 +4,7 @@ Stored as JSON at ``state/<brand>/<platform>/<account-slug>.json`` (see
 :mod:`pulse.connectors.archive`). Version 2 (this one)::
 
     {"version": 2, "platform": "x", "account": "maisonlumiere",
-     "synced_from": "...", "last_run": "...", "swept_at": "...",
+     "synced_from": "...", "last_run": "...", "swept_at": "...", "deep_swept_at": "...",
      "ids": {"user_id": "...", "username": "..."},
      "streams": {"tweets": {"since_id": "...", "newest_time": null, "resume": null}, ...},
      "threads": {"<post id>": "<its time>"}, "recent": {"<post id>": "<its time>"}}
@@ -63,7 +63,8 @@ class Checkpoint:
     ``synced_from``: the oldest ``start`` a complete run has covered (a later,
     older ``start`` is a backfill); ``threads``: the posts whose replies are
     followed, with their time; ``recent``: the posts whose metrics are
-    re-fetched by id; ``swept_at``: the last deeper sweep of older threads.
+    re-fetched by id; ``swept_at``: the last deeper sweep of older threads;
+    ``deep_swept_at``: the last deepest one (absent from checkpoints written before it: None).
     """
 
     ids: dict[str, str] = field(default_factory=dict)
@@ -73,6 +74,7 @@ class Checkpoint:
     synced_from: str | None = None
     last_run: str | None = None
     swept_at: str | None = None
+    deep_swept_at: str | None = None
 
     def stream(self, name: str) -> StreamCursor:
         """The cursor of a stream (created empty on first use)."""
@@ -84,6 +86,7 @@ class Checkpoint:
             "synced_from": self.synced_from,
             "last_run": self.last_run,
             "swept_at": self.swept_at,
+            "deep_swept_at": self.deep_swept_at,
             "ids": dict(self.ids),
             "streams": {name: cursor.to_dict() for name, cursor in sorted(self.streams.items())},
             "threads": dict(self.threads),
@@ -109,6 +112,7 @@ class Checkpoint:
             synced_from=doc.get("synced_from"),
             last_run=doc.get("last_run"),
             swept_at=doc.get("swept_at"),
+            deep_swept_at=doc.get("deep_swept_at"),
         )
 
     @classmethod

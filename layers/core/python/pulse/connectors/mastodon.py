@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, Row, html_to_text
+from pulse.connectors.base import UNREADABLE, Connector, ReplyReach, Row, html_to_text
 from pulse.connectors.http import BudgetExhaustedError
 from pulse.exceptions import SourceError
 
@@ -40,6 +40,11 @@ def _min_id(ids: list[str]) -> str:
 class MastodonConnector(Connector):
     platform = "mastodon"
     token_optional = True
+
+    def reply_reach(self) -> ReplyReach:
+        """With a token, replies to posts of any age: a reply mentions the account it answers, so it
+        comes as a ``mention`` notification; without one, only the swept threads' ``/context``."""
+        return "any" if self.run.token else super().reply_reach()
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         if not self.run.base_url:

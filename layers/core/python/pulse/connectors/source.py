@@ -31,6 +31,7 @@ from pulse.connectors.checkpoint import Checkpoint
 from pulse.connectors.http import Budget, BudgetExhaustedError, HttpClient, redact_text
 from pulse.connectors.tokens import OAuthTokens, TokenProvider, default_token_provider
 from pulse.exceptions import SourceError
+from pulse.ingest.coverage import narrowest
 from pulse.settings import Settings, get_settings
 from pulse.sources.base import Source
 from pulse.storage import ObjectStore
@@ -237,6 +238,14 @@ class PlatformSource(Source):
 
     def report(self) -> dict[str, Any] | None:
         return self.last_report.to_dict() if self.last_report else None
+
+    def reply_reach(self) -> dict[str, int | str]:
+        """What each platform's connector declared this fetch; the narrowest where accounts differ."""
+        out: dict[str, int | str] = {}
+        for account in self.last_report.accounts if self.last_report else []:
+            if account.reply_reach is not None:
+                out[account.platform] = narrowest(out.get(account.platform), account.reply_reach)
+        return out
 
     def problems(self) -> list[str]:
         if self.last_report is None:

@@ -33,7 +33,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, ReplyReach, Row
 from pulse.exceptions import SourceError
 
 USER_FIELDS = "open_id,union_id,username,display_name,follower_count,following_count,likes_count,video_count"
@@ -46,6 +46,10 @@ QUERY_BATCH = 20  # video ids per /v2/video/query/
 
 class TikTokConnector(Connector):
     platform = "tiktok"
+
+    def reply_reach(self) -> ReplyReach:
+        """No comments at all: the Display API has none."""
+        return 0
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "user", self.user

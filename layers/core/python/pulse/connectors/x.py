@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pulse.connectors.base import Connector, Row
+from pulse.connectors.base import Connector, ReplyReach, Row
 from pulse.connectors.http import BudgetExhaustedError, HttpError
 
 TWEET_FIELDS = "created_at,public_metrics,conversation_id,referenced_tweets,in_reply_to_user_id,author_id"
@@ -75,6 +75,13 @@ class XConnector(Connector):
         super().__init__(*args, **kwargs)
         #: Whether this run's token may read ``non_public_metrics`` (found out per run).
         self.private = True
+
+    def reply_reach(self) -> ReplyReach:
+        """Replies to the brand's posts of any age: a reply @mentions the author it answers, and the
+        mentions timeline includes replies (its "Exclude replies" filter,
+        https://docs.x.com/x-api/posts/timelines/quickstart/user-mention-quickstart); the
+        ``conversation_id:`` searches add those that drop the mention, for the swept threads."""
+        return "any"
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "user", self.user

@@ -22,7 +22,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
+from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, ReplyReach, Row
 from pulse.connectors.http import HttpError
 
 #: Rows of one Analytics "top videos" report (its documented maximum).
@@ -31,6 +31,11 @@ ANALYTICS_ROWS = 200
 
 class YouTubeConnector(Connector):
     platform = "youtube"
+
+    def reply_reach(self) -> ReplyReach:
+        """Comments on videos of any age: ``allThreadsRelatedToChannelId`` lists the channel's new
+        threads whatever the video's age (replies inside an older thread: the swept videos only)."""
+        return "any"
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "channel", self.channel

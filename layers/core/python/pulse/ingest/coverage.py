@@ -14,13 +14,20 @@ Sources are ``export:<format>`` (a platform's own export), ``file`` (the
 canonical import contract) and ``api`` (the daily fetch). :func:`notes_for`
 turns a month's record into the reasons shown next to the KPIs that cannot be
 computed.
+
+The fetch also records, per month and platform, how old a post may be for
+replies that arrive late on it to be fetched, as the connectors declared it
+(``Connector.reply_reach``): ``"reply_reach": {"2026-10": {"facebook": 90,
+"x": "any"}}``. Where fetches of a month differed, the narrowest is kept; the
+report states the limit of each platform that has one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +51,17 @@ CONVERSATION_KPIS = (
     "sentiment",
 )
 FOLLOWER_KPIS = ("followers_start", "followers_end", "follower_growth", "follower_growth_rate")
+#: A reply reach meaning "replies to posts of any age are fetched".
+ANY_AGE = "any"
+
+
+def narrowest(a: int | str | None, b: int | str) -> int | str:
+    """The narrower of two reply reaches (days, or ``"any"``, the widest); ``a`` may be unset."""
+    if a is None or a == ANY_AGE:
+        return b
+    if b == ANY_AGE:
+        return a
+    return min(int(a), int(b))
 
 
 def coverage_key(brand: str) -> str:
@@ -71,6 +89,8 @@ class MonthCoverage:
 @dataclass
 class Coverage:
     months: dict[str, MonthCoverage] = field(default_factory=dict)
+    #: month -> platform -> reply reach (days, or ``"any"``)
+    reply_reach: dict[str, dict[str, int | str]] = field(default_factory=dict)
 
     def month(self, month: str) -> MonthCoverage:
         return self.months.get(month, MonthCoverage())
@@ -82,14 +102,29 @@ class Coverage:
             sources.append(source)
             sources.sort()
 
+    def add_reach(self, month: str, platform: str, reach: int | str) -> None:
+        entry = self.reply_reach.setdefault(month, {})
+        entry[platform] = narrowest(entry.get(platform), reach)
+
     def to_json(self) -> bytes:
         months = {m: c.tables for m, c in sorted(self.months.items())}
-        return json.dumps({"version": VERSION, "months": months}, indent=1, sort_keys=True).encode("utf-8")
+        doc: dict[str, Any] = {"version": VERSION, "months": months}
+        if self.reply_reach:
+            doc["reply_reach"] = self.reply_reach
+        return json.dumps(doc, indent=1, sort_keys=True).encode("utf-8")
 
     @classmethod
     def from_json(cls, data: bytes) -> Coverage:
         raw = json.loads(data)
-        return cls({m: MonthCoverage(tables) for m, tables in raw.get("months", {}).items()})
+        reach = raw.get("reply_reach")
+        return cls(
+            {m: MonthCoverage(tables) for m, tables in raw.get("months", {}).items()},
+            {
+                str(m): {str(p): r for p, r in v.items() if r == ANY_AGE or isinstance(r, int)}
+                for m, v in (reach.items() if isinstance(reach, Mapping) else [])
+                if isinstance(v, Mapping)
+            },
+        )
 
 
 def read_coverage(store: ObjectStore, brand: str) -> Coverage:
@@ -117,6 +152,34 @@ def record_sources(store: ObjectStore, brand: str, entries: Iterable[tuple[str, 
     return Coverage.from_json(store.update(coverage_key(brand), change, "application/json"))
 
 
+def record_reply_reach(
+    store: ObjectStore,
+    brand: str,
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    reach: Mapping[str, int | str],
+) -> None:
+    """Record each platform's reply reach for every month of the brand's calendar that ``[start, end]`` touches."""
+    if not reach:
+        return
+    first, last = start.astimezone(tz), end.astimezone(tz)
+    months = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def change(current: bytes | None) -> bytes:
+        coverage = Coverage() if current is None else Coverage.from_json(current)
+        for name in months:
+            for platform, value in sorted(reach.items()):
+                coverage.add_reach(name, platform, value)
+        return coverage.to_json()
+
+    store.update(coverage_key(brand), change, "application/json")
+
+
 def notes_for(coverage: MonthCoverage, *, inbound_messages: int, has_followers: bool) -> dict[str, str]:
     """KPI name -> why it has no value, for a month fed by platform exports only.
 
@@ -139,12 +202,14 @@ def month_coverage(store: ObjectStore, brand: str, month: object, kpi_set: Any) 
     ``not_available`` maps a KPI name to the reason (empty unless platform
     exports alone fed the month); the report shows the reason instead of a value.
     """
-    entry = read_coverage(store, brand).month(str(month))
+    coverage = read_coverage(store, brand)
+    entry = coverage.month(str(month))
     kpis = kpi_set.kpis
     notes = notes_for(
         entry, inbound_messages=int(kpis.inbound_messages), has_followers=kpis.followers_end is not None
     )
-    return {**entry.to_dict(), "not_available": notes}
+    reach = dict(sorted(coverage.reply_reach.get(str(month), {}).items()))
+    return {**entry.to_dict(), "not_available": notes, "reply_reach": reach}
 
 
 def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, source: str) -> None:

@@ -17,7 +17,7 @@ from pulse.kpis import KpiSet, ReportData, build_report_data
 from pulse.period import Month
 from pulse.pipeline import archive
 from pulse.pipeline.services import Services
-from pulse.render.coverage import mark_unavailable
+from pulse.render.coverage import mark_unavailable, state_reply_reach
 from pulse.render.formatters import long_date
 from pulse.render.html import MailLinkSet, render_html
 from pulse.render.renderer import RenderedReport, Renderer
@@ -89,6 +89,7 @@ def build_report(
     coverage = month_coverage(services.store, brand.id, month, data.kpi_set)
     view = build_report_view(brand, data, now, links, watch)
     view = mark_unavailable(view, coverage["not_available"], brand.language)
+    view = state_reply_reach(view, coverage["reply_reach"], brand.language)
     html = render_html(view)
     rendered = renderer.render(html, footer=f"{view.brand_name} · {view.month_label}")
     return Report(brand, month, data, view, html, rendered, watch, coverage)

@@ -7,8 +7,10 @@ works on whatever view builder produces the cards.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
+from pulse.render.charts import PLATFORM_NAMES
 from pulse.render.formatters import MISSING
 from pulse.render.i18n import gettext
 from pulse.render.viewmodel import ReportView
@@ -48,3 +50,29 @@ def mark_unavailable(view: ReportView, notes: dict[str, str], lang: str) -> Repo
             )
         )
     return replace(view, cards=cards, notes=[*view.notes, *extra])
+
+
+def state_reply_reach(view: ReportView, reach: Mapping[str, int | str], lang: str) -> ReportView:
+    """Say, per platform whose connector has a limit, which late replies it does not fetch.
+
+    ``reach`` is the month's record (:func:`pulse.ingest.coverage.month_coverage`): platform ->
+    days (replies to older posts are not fetched; 0: no replies at all) or ``"any"`` (no limit,
+    nothing to say). Platforms with the same limit share one sentence.
+    """
+    by_days: dict[int, list[str]] = {}
+    for platform, days in sorted(reach.items()):
+        if isinstance(days, int) and not isinstance(days, bool):
+            by_days.setdefault(days, []).append(PLATFORM_NAMES.get(platform, platform))
+    extra = []
+    for days, names in sorted(by_days.items()):
+        platforms = ", ".join(names)
+        if days == 0:
+            text = gettext(lang, "%(platforms)s: replies are not fetched (the platform's API gives none).")
+        else:
+            text = gettext(
+                lang,
+                "%(platforms)s: replies to posts published more than %(days)s days before the end of the "
+                "period are not fetched.",
+            )
+        extra.append(text % {"platforms": platforms, "days": days})
+    return replace(view, notes=[*view.notes, *extra]) if extra else view

@@ -49,3 +49,8 @@ class Source(ABC):
     def problems(self) -> list[str]:
         """Errors and quarantined responses of the last ``fetch`` (the run must then fail)."""
         return []
+
+    def reply_reach(self) -> dict[str, int | str]:
+        """Per platform of the last ``fetch``: how old a post may be for late replies to it to be
+        fetched (days; ``"any"``: any age; 0: no replies). Empty: the source says nothing."""
+        return {}
