@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,19 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
     html = (folder / "report.html").read_text()
     for name in ("LinkedIn", "YouTube", "Mastodon", "Bluesky", "Instagram", "Facebook"):
         assert name in html
+    # What each connector declared of late replies to older posts, and the report saying so (#12).
+    reach = {"facebook": 90, "instagram": 90, "linkedin": 90}
+    assert kpis["coverage"]["reply_reach"] == {
+        **reach,
+        "x": "any",
+        "youtube": "any",
+        "mastodon": "any",
+        "bluesky": "any",
+    }
+    assert (
+        "Facebook, Instagram, LinkedIn : les réponses aux publications parues plus de 90 jours avant la fin "
+        "de la période ne sont pas récupérées."
+    ) in unescape(html)
 
 
 def test_tiktok_through_pulse_fetch_keeps_its_rotating_refresh_token(tmp_path: Path) -> None:
