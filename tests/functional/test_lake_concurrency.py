@@ -101,17 +101,17 @@ def moto_server(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     server.stop()
 
 
-Runner = Callable[[str], list[int]]
+Runner = Callable[..., list[int]]
 
 
-def in_threads(location: str) -> list[int]:
+def in_threads(location: str, work: Callable[[str, int], int] = write_batches) -> list[int]:
     with ThreadPoolExecutor(WRITERS) as pool:
-        return list(pool.map(write_batches, [location] * WRITERS, range(WRITERS)))
+        return list(pool.map(work, [location] * WRITERS, range(WRITERS)))
 
 
-def in_processes(location: str) -> list[int]:
+def in_processes(location: str, work: Callable[[str, int], int] = write_batches) -> list[int]:
     with ProcessPoolExecutor(WRITERS, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(write_batches, [location] * WRITERS, range(WRITERS)))
+        return list(pool.map(work, [location] * WRITERS, range(WRITERS)))
 
 
 @pytest.mark.parametrize("run", [in_threads, in_processes], ids=["threads", "processes"])
@@ -239,26 +239,16 @@ def coverage_lost(location: str) -> int:
     return len(expected - stored)
 
 
-def coverage_in_threads(location: str) -> list[int]:
-    with ThreadPoolExecutor(WRITERS) as pool:
-        return list(pool.map(record_coverage, [location] * WRITERS, range(WRITERS)))
-
-
-def coverage_in_processes(location: str) -> list[int]:
-    with ProcessPoolExecutor(WRITERS, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(record_coverage, [location] * WRITERS, range(WRITERS)))
-
-
-@pytest.mark.parametrize("run", [coverage_in_threads, coverage_in_processes], ids=["threads", "processes"])
+@pytest.mark.parametrize("run", [in_threads, in_processes], ids=["threads", "processes"])
 def test_concurrent_coverage_records_in_a_local_lake_lose_no_source(tmp_path: Path, run: Runner) -> None:
-    run(str(tmp_path))
+    run(str(tmp_path), record_coverage)
     assert coverage_lost(str(tmp_path)) == 0
     assert [p.name for p in tmp_path.rglob("*") if p.name.startswith(".tmp-")] == []
 
 
-@pytest.mark.parametrize("run", [coverage_in_threads, coverage_in_processes], ids=["threads", "processes"])
+@pytest.mark.parametrize("run", [in_threads, in_processes], ids=["threads", "processes"])
 def test_concurrent_coverage_records_in_an_s3_lake_lose_no_source(moto_server: str, run: Runner) -> None:
-    run(moto_server)
+    run(moto_server, record_coverage)
     assert coverage_lost(moto_server) == 0
 
 
