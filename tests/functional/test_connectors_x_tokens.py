@@ -99,7 +99,7 @@ def test_x_refresh_token_is_rotated_written_back_before_use_and_works_next_run(
     assert json.loads(path.read_text())["x"]["maisonlumiere"]["refresh_token"] == api.refresh_token
     assert api.token_calls == 2
     text = "\n".join(secrets_in(store)) + json.dumps(src.report()) + repr(src.http.log)
-    for secret in (first_refresh, api.refresh_token, api.token, api.client_secret):
+    for secret in (first_refresh, api.refresh_token, api.token, api.client_secret, basic):
         assert secret not in text
     assert not list(tmp_path.glob(".tokens.json*.tmp"))
 
