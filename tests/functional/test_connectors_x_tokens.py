@@ -129,7 +129,7 @@ def test_a_used_x_refresh_token_says_to_authorise_again_and_fetches_nothing(
     assert tables.posts.empty and api.paths("/2/users/.*") == []
     (problem,) = src.problems()
     assert "x account 'maisonlumiere'" in problem and "HTTP 400: invalid_request" in problem
-    assert "authorise the account again" in problem
+    assert "authorise the account again" in problem and "'Refresh credentials', X" in problem
     assert "x-refresh-used-long-ago-abcdef" not in problem + json.dumps(src.report())
 
 

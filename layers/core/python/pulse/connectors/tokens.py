@@ -499,7 +499,7 @@ class OAuthTokens:
             raise SourceError(
                 f"{where}: the token endpoint refused the refresh token (HTTP {exc.status}{reason}); "
                 "authorise the account again and store its new refresh token"
-                + (" (docs/connectors.md, 'X: OAuth 2.0 refresh tokens')" if platform == "x" else "")
+                + (" (docs/connectors.md, 'Refresh credentials', X)" if platform == "x" else "")
             ) from None
         try:
             doc = response.json()
