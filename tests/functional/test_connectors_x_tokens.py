@@ -167,3 +167,43 @@ def test_x_rotation_in_secrets_manager_survives_a_second_fetch_holding_a_stale_c
     assert final["x"]["maisonlumiere"]["refresh_token"] == api.refresh_token
     versions = secrets.list_secret_version_ids(SecretId=SECRET)["Versions"]
     assert len(versions) >= 3  # the original and one version per rotation
+
+
+def save_rotations(path: str, account: int) -> str:
+    """One fetch rotating one account's refresh token again and again in the shared tokens file."""
+    tokens = FileTokens(path)
+    last = ""
+    for n in range(15):
+        last = f"x-refresh-{account}-{n}"
+        tokens.save("x", f"brand{account}", RefreshCredential(last, "client", "secret"))
+    return last
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes"])
+def test_concurrent_rotations_of_different_accounts_keep_every_token_in_the_file(
+    tmp_path: Path, kind: str
+) -> None:
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from multiprocessing import get_context
+
+    path = tmp_path / "tokens.json"
+    path.write_text(
+        json.dumps(
+            {
+                "x": {
+                    f"brand{a}": {"refresh_token": "r0", "client_id": "client", "client_secret": "secret"}
+                    for a in range(4)
+                }
+            }
+        )
+    )
+    pool = (
+        ThreadPoolExecutor(4)
+        if kind == "threads"
+        else ProcessPoolExecutor(4, mp_context=get_context("spawn"))
+    )
+    with pool:
+        last = list(pool.map(save_rotations, [str(path)] * 4, range(4)))
+    saved = json.loads(path.read_text())["x"]
+    assert [saved[f"brand{a}"]["refresh_token"] for a in range(4)] == last
+    assert not list(tmp_path.glob("*.tmp"))
