@@ -118,7 +118,9 @@ def test_rotated_refresh_tokens_are_stored_back_in_secrets_manager_and_ssm(aws: 
         {"x": "AAAA", "tiktok": {"northwind": {"refresh_token": "rft.old", "client_key": "awclientkey", "client_secret": "client-secret"}}}))  # fmt: skip
     tokens = SecretsManagerTokens("pulse/tokens", boto3_client=secrets)
     tokens.save("tiktok", "northwind", rotated)
-    stored = json.loads(secrets.get_secret_value(SecretId="pulse/tokens")["SecretString"])
+    stored = json.loads(
+        secrets.get_secret_value(SecretId="pulse/tokens", VersionStage="AWSCURRENT")["SecretString"]
+    )
     assert stored["tiktok"]["northwind"]["refresh_token"] == "rft.new-refresh" and stored["x"] == "AAAA"
     assert tokens.token("tiktok", "northwind") == rotated  # not Powertools' 5-minute-old copy
 

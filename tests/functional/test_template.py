@@ -223,6 +223,9 @@ def test_each_function_gets_what_it_needs_and_nothing_more(template: dict[str, A
     # Rotating refresh tokens (TikTok) are written back to the platform secrets, and only there.
     assert fetch["secretsmanager:PutSecretValue"] == platform_secrets
     assert all("secretsmanager:PutSecretValue" not in g for g in (monthly, worker, api, share))
+    # ... and made current only if no other writer changed them since (X and TikTok, #12).
+    assert fetch["secretsmanager:UpdateSecretVersionStage"] == platform_secrets
+    assert all("secretsmanager:UpdateSecretVersionStage" not in g for g in (monthly, worker, api, share))
 
     # Every function may read the brands file in the bucket (only with BrandsSource=archive).
     config = "${ArchiveBucket.Arn}/config/*"

@@ -34,6 +34,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import re
 import time
 from abc import ABC, abstractmethod
@@ -259,13 +260,26 @@ class FileTokens(TokenProvider):
             os.close(fd)  # releases the lock
 
 
+#: The staging label of a token document written but not yet made current (:meth:`SecretsManagerTokens.save`).
+PENDING_STAGE = "PULSE_PENDING"
+SAVE_ATTEMPTS = 8
+
+
 class SecretsManagerTokens(TokenProvider):
     """A JSON token document in AWS Secrets Manager, via Powertools (cached ``max_age`` seconds)."""
 
-    def __init__(self, secret_id: str, *, boto3_client: Any = None, max_age: int = 300) -> None:
+    def __init__(
+        self,
+        secret_id: str,
+        *,
+        boto3_client: Any = None,
+        max_age: int = 300,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.secret_id = secret_id
         self.boto3_client = boto3_client
         self.max_age = max_age
+        self.sleep = sleep
         self._provider: Any = None
         self._saved: dict[tuple[str, str], Credential] = {}
         self._force = False
@@ -281,7 +295,11 @@ class SecretsManagerTokens(TokenProvider):
             self._provider = SecretsProvider(boto3_client=self.boto3_client)
         try:
             doc = self._provider.get(
-                self.secret_id, transform="json", max_age=self.max_age, force_fetch=self._force
+                self.secret_id,
+                transform="json",
+                max_age=self.max_age,
+                force_fetch=self._force,
+                VersionStage="AWSCURRENT",
             )
         except (GetParameterError, TransformParameterError) as exc:
             # The message names the secret, never its value.
@@ -302,20 +320,54 @@ class SecretsManagerTokens(TokenProvider):
         return value
 
     def save(self, platform: str, account_id: str, credential: RefreshCredential) -> None:
-        """``PutSecretValue`` with the secret's current document and the new credential (the function
-        needs ``secretsmanager:PutSecretValue`` on it); kept in memory too, over Powertools' cache."""
+        """Store the secret's current document with the new credential, as a compare-and-set.
+
+        Secrets Manager has no conditional put, but moving a staging label is conditional: the
+        new document is put as a version labelled ``PULSE_PENDING`` (not current yet), then
+        ``UpdateSecretVersionStage`` moves ``AWSCURRENT`` to it *from the version it was built
+        on*, which fails if another writer (a fetch rotating another account) moved it since;
+        then it starts again from that writer's version. The function needs
+        ``secretsmanager:PutSecretValue`` and ``secretsmanager:UpdateSecretVersionStage`` on the
+        secret. The credential is kept in memory too, over Powertools' cache.
+        """
         import boto3
 
         client = self.boto3_client or boto3.client("secretsmanager")
-        try:
-            current = json.loads(client.get_secret_value(SecretId=self.secret_id)["SecretString"])
-            doc = _replaced(current, platform, account_id, credential)
-            client.put_secret_value(SecretId=self.secret_id, SecretString=json.dumps(doc))
-        except Exception as exc:  # botocore's errors, a secret that is not JSON: never its content
-            raise SourceError(
-                f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: {type(exc).__name__}"
-            ) from None
-        self._saved = {**self._saved, (platform, account_id): credential}
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:  # lost a race: a short randomised wait, then from the winner's version
+                self.sleep(random.uniform(0, 0.02 * 2**attempt))
+            try:
+                current = client.get_secret_value(SecretId=self.secret_id, VersionStage="AWSCURRENT")
+                doc = _replaced(json.loads(current["SecretString"]), platform, account_id, credential)
+                pending = client.put_secret_value(
+                    SecretId=self.secret_id, SecretString=json.dumps(doc), VersionStages=[PENDING_STAGE]
+                )["VersionId"]
+            except Exception as exc:  # botocore's errors, a secret that is not JSON: never its content
+                raise SourceError(
+                    f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
+                    f"{type(exc).__name__}"
+                ) from None
+            try:
+                client.update_secret_version_stage(
+                    SecretId=self.secret_id,
+                    VersionStage="AWSCURRENT",
+                    MoveToVersionId=pending,
+                    RemoveFromVersionId=current["VersionId"],
+                )
+            except Exception as exc:
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                if code == "InvalidParameterException":  # AWSCURRENT moved since we read it: again
+                    continue
+                raise SourceError(
+                    f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
+                    f"{type(exc).__name__}"
+                ) from None
+            self._saved = {**self._saved, (platform, account_id): credential}
+            return
+        raise SourceError(
+            f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
+            f"other writers kept changing it ({SAVE_ATTEMPTS} attempts)"
+        )
 
 
 class SsmTokens(TokenProvider):
