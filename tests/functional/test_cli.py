@@ -88,6 +88,19 @@ def test_fetch_then_report(tmp_path: Path) -> None:
     assert not (out / "outbox").exists(), "report does not mail unless --send"
 
 
+def test_fetch_watches_the_brands_it_fetched_like_the_daily_job(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    fetched = run("fetch", "--brand", "cafe-boreal", "--out", str(out))
+    assert fetched.returncode == 0, fetched.stderr
+    *watched, summary = (json.loads(line) for line in fetched.stdout.strip().splitlines())
+    assert summary["new"] > 0
+    assert [w["brand"] for w in watched] == ["cafe-boreal"]
+    assert watched[0]["errors"] == [] and watched[0]["pulse"], watched[0]
+    quiet = run("fetch", "--brand", "cafe-boreal", "--no-watch", "--out", str(out))
+    assert quiet.returncode == 0, quiet.stderr
+    assert [json.loads(line) for line in quiet.stdout.strip().splitlines()][0]["brands"] == 1
+
+
 @pytest.mark.parametrize("command", ["demo", "fetch", "report", "serve", "brands"])
 def test_every_command_has_help_text(command: str) -> None:
     sub = run(command, "--help")

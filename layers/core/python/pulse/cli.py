@@ -162,10 +162,23 @@ def fetch(
         str | None,
         typer.Option("--since", help="Fetch from this date YYYY-MM-DD (default: the last 3 days)."),
     ] = None,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="After fetching, watch each fetched brand for incidents and send due alerts "
+            "(as the daily job on AWS does; see `pulse watch --help`).",
+        ),
+    ] = True,
     config: ConfigOption = None,
     out: OutOption = None,
 ) -> None:
-    """Fetch engagement data into the lake (daily job; safe to re-run: no duplicates)."""
+    """Fetch engagement data into the lake (daily job; safe to re-run: no duplicates).
+
+    Like the scheduled fetch on AWS, it then watches each brand it fetched for incidents
+    (complaint storms, backlog, slow answers) and sends each due alert once; --no-watch skips that.
+    Prints a JSON summary line; with the watch, one JSON line per watched brand before it.
+    """
     from pulse.pipeline import Services, default_fetch_window, fetch_brand
 
     try:
@@ -177,6 +190,8 @@ def fetch(
             start = datetime.combine(date.fromisoformat(since), time(), UTC)
         totals = {"new": 0, "updated": 0, "quarantined": 0}
         problems: list[str] = []
+        fetched: list[Brand] = []
+        watch_errors: list[str] = []
         with _progress() as progress:
 
             def show(account: str, message: str) -> None:
@@ -194,10 +209,17 @@ def fetch(
                 totals["updated"] += upd
                 totals["quarantined"] += quarantined
                 problems += result.problems
+                fetched.append(b)
                 progress.console.print(
                     f"  fetched {result.fetched}: {new} new, {upd} updated, {quarantined} quarantined"
                 )
                 progress.advance(task)
+        if watch:
+            from pulse.watch.job import watch_brands
+
+            for outcome in watch_brands(services, fetched, datetime.now(UTC)):
+                typer.echo(json.dumps(outcome.to_dict(), ensure_ascii=False))
+                watch_errors += [f"watch {outcome.brand}: {error}" for error in outcome.errors]
     except (PulseError, ValueError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"brands": len(brands), **totals, "archive": services.store.location}))
@@ -205,6 +227,9 @@ def fetch(
         for problem in problems:
             console.print(f"[yellow]warning:[/] {problem}")
         console.print("Raw responses are kept in the archive (raw/, quarantine/); the next run retries.")
+    for error in watch_errors:
+        console.print(f"[yellow]warning:[/] {error}")
+    if problems or watch_errors:
         raise typer.Exit(code=1)
 
 
