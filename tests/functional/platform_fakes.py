@@ -660,12 +660,91 @@ class FakeGraph(FakeApi):
         self.route(r"/v24\.0/(\d+)", self.node)
         self.route(r"/v24\.0/(\d+)/published_posts", self.published_posts)
         self.route(r"/v24\.0/(\d+)/media", self.media_edge)
-        self.route(r"/v24\.0/(\d+)/insights", self.media_insights)
+        self.route(r"/v24\.0/(\d+)/insights", self.insights)
         self.route(r"/v24\.0/([\d_]+)/comments", self.comments_edge)
         self.route(r"/v24\.0/(\d+)/replies", self.replies_edge)
         self.usage = {"call_count": 2, "total_cputime": 1, "total_time": 1}
         self.regain_minutes = 0
         self.insights_delay = timedelta(hours=12)
+        # Page metrics per day (period=day): computed once a day, so today has no value yet
+        # (https://developers.facebook.com/docs/graph-api/reference/insights, "Limitations").
+        today = NOW.date()
+        self.page_days = {today - timedelta(days=n): {
+            "page_media_view": 5000 + n, "page_total_media_view_unique": 3000 + n,
+            "page_daily_follows_unique": 20 + n, "page_daily_unfollows_unique": n % 3,
+            "page_follows": 42107 - 10 * n} for n in range(1, 60)}  # fmt: skip
+        self.refused_page_metrics: set[str] = set()
+        # Instagram account totals per day; none for the last 2 days (data delayed up to 48 h,
+        # https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights).
+        self.ig_days = {today - timedelta(days=n): {"reach": 900 + n, "views": 4000 + n, "profile_views": 60 + n,
+                                                    "FOLLOWER": 15 + n, "NON_FOLLOWER": 4}
+                        for n in range(2, 60)}  # fmt: skip
+        self.ig_follows_refused = False
+
+    def insights(self, request: Request, object_id: str) -> Answer:
+        if object_id == self.page_id:
+            return self.page_insights(request)
+        if object_id == self.ig_id:
+            return self.user_insights(request)
+        return self.media_insights(request, object_id)
+
+    @staticmethod
+    def invalid_metric(message: str = "(#100) The value must be a valid insights metric") -> Answer:
+        return json_answer({"error": {"message": message, "type": "OAuthException", "code": 100,
+                                      "fbtrace_id": "A2"}}, 400)  # fmt: skip
+
+    def page_insights(self, request: Request) -> Answer:
+        """``/{page-id}/insights?metric=..&period=day&since&until``: one value per day, dated by its
+        ``end_time`` (the first one is ``since`` plus one day), at most 90 days a call; an unknown or
+        deprecated metric fails the whole call with code 100
+        (https://developers.facebook.com/docs/graph-api/reference/insights)."""
+        metrics = (request.arg("metric") or "").split(",")
+        if any(
+            m in self.refused_page_metrics or m not in next(iter(self.page_days.values())) for m in metrics
+        ):
+            return self.invalid_metric()
+        since = datetime.fromtimestamp(int(request.arg("since") or 0), UTC).date()
+        until = datetime.fromtimestamp(int(request.arg("until") or 0), UTC).date()
+        if request.arg("period") != "day" or (until - since).days > 90:
+            return self.invalid_metric("(#100) There cannot be more than 90 days between since and until")
+        days = [since + timedelta(days=n) for n in range((until - since).days)]
+        data = [{"name": m, "period": "day", "title": m, "description": m, "id": f"{self.page_id}/insights/{m}/day",
+                 "values": [{"value": self.page_days[d][m], "end_time": f"{d + timedelta(days=1)}T08:00:00+0000"}
+                            for d in days if d in self.page_days]} for m in metrics]  # fmt: skip
+        return json_answer(
+            {"data": data, "paging": {"previous": f"{self.url}/prev", "next": f"{self.url}/next"}}
+        )
+
+    def user_insights(self, request: Request) -> Answer:
+        """``/{ig-user-id}/insights``: ``views`` and ``profile_views`` only as ``metric_type=total_value``;
+        ``follows_and_unfollows`` as a total with ``breakdown=follow_type`` (FOLLOWER / NON_FOLLOWER);
+        ``since``/``until`` at most 30 days apart; an empty data set when the day is not computed yet
+        (https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights)."""
+        metrics = (request.arg("metric") or "").split(",")
+        since = datetime.fromtimestamp(int(request.arg("since") or 0), UTC)
+        until = datetime.fromtimestamp(int(request.arg("until") or 0), UTC)
+        if until - since > timedelta(days=30):
+            return self.invalid_metric("(#100) The since and until range cannot exceed 30 days")
+        if request.arg("metric_type") != "total_value" and ({"views", "profile_views"} & set(metrics)):
+            return self.invalid_metric("(#100) metric_type=total_value must be specified for views")
+        if "follows_and_unfollows" in metrics and self.ig_follows_refused:
+            return self.invalid_metric("(#100) Not enough followers to show follows_and_unfollows")
+        values = self.ig_days.get(since.date())
+        if values is None:
+            return json_answer({"data": []})
+        data = []
+        for m in metrics:
+            if m == "follows_and_unfollows":
+                results = [
+                    {"dimension_values": [k], "value": values[k]} for k in ("FOLLOWER", "NON_FOLLOWER")
+                ]
+                total = {"value": values["FOLLOWER"] + values["NON_FOLLOWER"],
+                         "breakdowns": [{"dimension_keys": ["follow_type"], "results": results}]}  # fmt: skip
+            else:
+                total = {"value": values[m]}
+            data.append({"name": m, "period": "day", "title": m, "total_value": total,
+                         "id": f"{self.ig_id}/insights/{m}/day"})  # fmt: skip
+        return json_answer({"data": data})
 
     def answer(self, request: Request) -> Answer:
         status, headers, body = super().answer(request)
@@ -751,6 +830,11 @@ class FakeGraph(FakeApi):
         if media is None:
             return json_answer({"error": {"message": "Unsupported get request.", "code": 100}}, 400)
         wanted = (request.arg("metric") or "").split(",")
+        if media.get("media_product_type") != "REELS" and any(w.startswith("ig_reels_") for w in wanted):
+            # Reels metrics on other media: "(#100) ... metric not supported" (media insights reference)
+            return self.invalid_metric(
+                "(#100) The Media Insights API does not support this metric for this media"
+            )
         try:
             fresh = datetime.strptime(media["timestamp"], "%Y-%m-%dT%H:%M:%S%z") > NOW - self.insights_delay
         except ValueError:
@@ -822,6 +906,34 @@ class FakeLinkedIn(FakeApi):
         self.route(r"/rest/posts", self.posts_finder)
         self.route(r"/rest/organizationalEntityShareStatistics", self.statistics)
         self.route(r"/rest/socialActions/(.+)/comments", self.social_comments)
+        self.route(r"/rest/organizationalEntityFollowerStatistics", self.follower_statistics)
+        # daily gains (organic, paid); today is not computed yet
+        self.gains = {NOW.date() - timedelta(days=n): (10 + n, n % 2) for n in range(1, 40)}
+
+    def follower_statistics(self, request: Request) -> Answer:
+        """Time-bound follower statistics: ``timeIntervals=(timeRange:(start:ms,end:ms),timeGranularityType:DAY)``
+        gives one element per day with ``followerGains`` ``organicFollowerGain`` / ``paidFollowerGain``
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/follower-statistics)."""
+        import re as _re
+
+        if (
+            request.arg("q") != "organizationalEntity"
+            or unquote(request.arg("organizationalEntity") or "") != self.ORG
+        ):
+            return json_answer({"status": 400, "message": "Invalid query"}, 400)
+        match = _re.fullmatch(r"\(timeRange:\(start:(\d+),end:(\d+)\),timeGranularityType:DAY\)",
+                              request.arg("timeIntervals") or "")  # fmt: skip
+        if not match:
+            return json_answer({"status": 400, "message": "Invalid timeIntervals"}, 400)
+        start, end = (datetime.fromtimestamp(int(v) / 1000, UTC) for v in match.groups())
+        elements = []
+        for day, (organic, paid) in sorted(self.gains.items()):
+            at = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            if start <= at < end:
+                ms = int(at.timestamp() * 1000)
+                elements.append({"timeRange": {"start": ms, "end": ms + 86_400_000}, "organizationalEntity": self.ORG,
+                                 "followerGains": {"organicFollowerGain": organic, "paidFollowerGain": paid}})  # fmt: skip
+        return json_answer({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 
     def answer(self, request: Request) -> Answer:
         if (
@@ -918,6 +1030,10 @@ class FakeYouTube(FakeApi):
                              "videoId": video, "parentId": "Ugz1", "publishedAt": iso(NOW - timedelta(hours=5)),
                              "updatedAt": iso(NOW - timedelta(hours=5))}}]}}]  # fmt: skip
         self.analytics_status = 200
+        #: The channel report needs the yt-analytics.readonly scope: without it, 403 (insufficientPermissions).
+        self.analytics_scope = True
+        # exact daily subscribers (gained, lost) and views; the last 2 days are not computed yet
+        self.channel_days = {NOW.date() - timedelta(days=n): (7 + n, 2, 300 + n) for n in range(3, 60)}
         self.route(r"/youtube/v3/channels", self.channels)
         self.route(r"/youtube/v3/playlistItems", self.playlist_items)
         self.route(r"/youtube/v3/videos", self.videos_list)
@@ -989,6 +1105,8 @@ class FakeYouTube(FakeApi):
             return json_answer(
                 {"error": {"code": self.analytics_status, "message": "Forbidden"}}, self.analytics_status
             )
+        if request.arg("dimensions") == "day":
+            return self.day_report(request)
         if request.arg("dimensions") == "video" and (
             not request.arg("sort") or int(request.arg("maxResults") or 0) > 200
         ):
@@ -1007,6 +1125,26 @@ class FakeYouTube(FakeApi):
         ]
         return json_answer({"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers,
                             "rows": [[i, 500, 40, 0, 6] for i in ids]})  # fmt: skip
+
+    def day_report(self, request: Request) -> Answer:
+        """A time-based channel report (``dimensions=day``, ``sort=day``): a ``columnHeaders`` list and
+        one row per day that has data, in Pacific time, recent days absent
+        (https://developers.google.com/youtube/analytics/channel_reports#time-based-reports); 403
+        ``insufficientPermissions`` without the Analytics scope
+        (https://developers.google.com/youtube/analytics/reference/reports/query#errors)."""
+        if not self.analytics_scope:
+            return json_answer({"error": {"code": 403, "message": "Request had insufficient authentication scopes.",
+                                          "errors": [{"message": "Insufficient Permission", "domain": "global",
+                                                      "reason": "insufficientPermissions"}]}}, 403)  # fmt: skip
+        metrics = (request.arg("metrics") or "").split(",")
+        first = datetime.strptime(request.arg("startDate") or "", "%Y-%m-%d").date()
+        last = datetime.strptime(request.arg("endDate") or "", "%Y-%m-%d").date()
+        known = {"subscribersGained": 0, "subscribersLost": 1, "views": 2}
+        headers = [{"name": "day", "columnType": "DIMENSION", "dataType": "STRING"}] + [
+            {"name": m, "columnType": "METRIC", "dataType": "INTEGER"} for m in metrics]  # fmt: skip
+        rows = [[d.isoformat(), *(v[known[m]] for m in metrics)] for d, v in sorted(self.channel_days.items())
+                if first <= d <= last]  # fmt: skip
+        return json_answer({"kind": "youtubeAnalytics#resultTable", "columnHeaders": headers, "rows": rows})
 
 
 # ================================================================= Bluesky

@@ -253,7 +253,7 @@ def test_malformed_later_page_keeps_the_pages_before_it(
 
 
 SECOND_CALLS = {  # a malformed answer further into the posts part: its checkpoint must not advance either
-    "instagram": r"/v24\.0/\d+/insights",
+    "instagram": r"/v24\.0/1790\d+/insights",  # a media's insights
     "youtube": r"/youtube/v3/videos",
 }
 

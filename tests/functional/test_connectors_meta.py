@@ -52,7 +52,7 @@ def test_facebook_posts_insights_comments_and_follows(store: LocalStore, api: Fa
         messages.loc[answer["id"], "from_brand"] and messages.loc[answer["id"], "in_reply_to"] == first["id"]
     )
     assert pd.isna(messages.loc[anonymous["id"], "author"])  # no ``from``: author unknown, message kept
-    followers = tables.followers.set_index("platform")["followers"]
+    followers = tables.followers.sort_values("date").groupby("platform")["followers"].last()  # today: the snapshot
     assert followers["facebook"] == 42107 and followers["instagram"] == 31245
     assert len(api.paths(r"/v24\.0/\d+/published_posts")) == 2  # page size 2: paging.next followed
     assert src.last_report.ok, src.last_report.lines()
@@ -79,7 +79,7 @@ def test_instagram_media_insights_and_comment_replies(store: LocalStore, api: Fa
         messages.loc["18000000000000002", "from_brand"]
         and messages.loc["18000000000000002", "in_reply_to"] == "18000000000000001"
     )
-    insight_calls = api.paths(r"/v24\.0/\d+/insights")
+    insight_calls = api.paths(r"/v24\.0/1790\d+/insights")  # the media's (not the account's)
     assert insight_calls[0].arg("metric") == "views,reach,likes,comments,shares,saved"
 
 

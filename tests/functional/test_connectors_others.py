@@ -136,7 +136,7 @@ def test_youtube_analytics_top_videos_query_is_one_the_api_supports(
 ) -> None:
     src = make_source(store, TOKENS, urls(apis))
     tables = src.fetch(BRAND, START, NOW)
-    (report,) = apis["youtube"].paths("/v2/reports")
+    (report,) = [r for r in apis["youtube"].paths("/v2/reports") if r.arg("dimensions") == "video"]
     assert report.arg("dimensions") == "video" and report.arg("sort") == "-views"
     assert int(report.arg("maxResults") or 0) <= 200
     assert by(tables, "youtube", "posts", "post_id")["shares"].eq(6).all()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -118,3 +119,46 @@ def test_store_rejects_escaping_keys(tmp_path) -> None:  # type: ignore[no-untyp
     for key in ("../x", "/etc/passwd", "a/../../b", "a//b", "reports/a b"):
         with pytest.raises(StorageError):
             store.put(key, b"x")
+
+
+def _days(rows: list[dict[str, object]]) -> pd.DataFrame:
+    return normalize("account_daily", pd.DataFrame(rows))
+
+
+def test_account_days_merge_column_by_column(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An unknown (empty) newer value keeps the known one; a known newer value replaces it."""
+    lake = Lake(LocalStore(tmp_path))
+    tz = ZoneInfo("Europe/Paris")
+    day = {"platform": "facebook", "account": "p1", "date": "2026-10-31"}
+    lake.write("b", tz, Tables(account_daily=_days([{**day, "views": 100, "followers_gained": 5}])))
+    summary = lake.write("b", tz, Tables(account_daily=_days([{**day, "views": None, "followers_lost": 2}])))
+    assert summary.updated["account_daily"] == 1 and summary.new["account_daily"] == 0
+    lake.write("b", tz, Tables(account_daily=_days([{**day, "views": 120}])))
+    stored = lake.read("account_daily", "b", [Month.parse("2026-10")])
+    assert len(stored) == 1
+    row = stored.iloc[0]
+    assert (row["views"], row["followers_gained"], row["followers_lost"]) == (120, 5, 2)
+    assert pd.isna(row["reach"])  # never given: unknown, not 0
+    assert lake.write("b", tz, Tables(account_daily=_days([{**day, "views": 120}]))).new["account_daily"] == 0
+
+
+def test_account_days_are_counts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DataError, match=r"account_daily\.followers_lost"):
+        _days([{"platform": "x", "account": "a", "date": "2026-10-01", "followers_lost": -3}])
+    with pytest.raises(DataError, match=r"account_daily\.views"):
+        _days([{"platform": "x", "account": "a", "date": "2026-10-01", "views": 10**16}])
+
+
+def test_a_lake_from_before_account_days_still_reads(tmp_path, french_brand) -> None:  # type: ignore[no-untyped-def]
+    lake = Lake(LocalStore(tmp_path))
+    followers = normalize("followers", pd.DataFrame([{"platform": "x", "account": "a", "date": "2026-10-02",
+                                                      "followers": 10}]))  # fmt: skip
+    lake.write(french_brand.id, french_brand.tz, Tables(followers=followers))
+    assert not any(o.key.startswith("lake/account_daily/") for o in lake.store.list("lake/"))
+    tables = lake.read_for_report(french_brand.id, Month.parse("2026-10"))
+    assert tables.account_daily.empty and list(tables.account_daily.columns)[:3] == [
+        "platform",
+        "account",
+        "date",
+    ]
+    assert len(tables.followers) == 1

@@ -5,9 +5,10 @@ Key layout (the same locally and in S3)::
     lake/<table>/brand=<brand>/month=<YYYY-MM>/data.parquet
 
 Posts and messages fall in the month of their ``created_at`` in the brand's
-time zone, follower snapshots in the month of their (local) date. Writing a
+time zone, follower snapshots and account days in the month of their (local) date. Writing a
 batch merges it into the partitions it touches: rows with the same key are
-replaced by the newer values, so re-running a fetch is idempotent.
+replaced by the newer values (``account_daily``: column by column, an empty
+newer value keeping the known one), so re-running a fetch is idempotent.
 
 Each partition is merged through :meth:`ObjectStore.update`, an atomic
 read-merge-write (a file lock locally, a conditional write on S3): concurrent
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 from pulse.config import validate_brand_id
 from pulse.period import Month
 from pulse.storage import ObjectStore
-from pulse.tables import KEYS, SCHEMAS, TABLES, TableName, Tables, deduplicate, empty, normalize
+from pulse.tables import DATED_TABLES, KEYS, SCHEMAS, TABLES, TableName, Tables, deduplicate, empty, normalize
 
 _PARTITION = re.compile(r"month=(\d{4}-\d{2})/data\.parquet$")
 
@@ -49,7 +50,7 @@ class WriteSummary:
 
 def _months_of(table: TableName, frame: pd.DataFrame, tz: ZoneInfo) -> pd.Series:
     months: pd.Series
-    if table == "followers":
+    if table in DATED_TABLES:
         months = frame["date"].dt.strftime("%Y-%m")
     else:
         months = frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")
@@ -135,7 +136,8 @@ class Lake:
 
         * posts of the month and the month before (for the comparison);
         * messages from the month before onwards (replies may arrive after the month's end);
-        * follower snapshots up to the month's end (the start count is the last one before).
+        * follower snapshots up to the month's end (the start count is the last one before);
+        * account days of the month and the month before (for the comparison).
         """
         prev = month.previous()
         message_months = [m for m in self.months("messages", brand) if m >= prev]
@@ -144,4 +146,5 @@ class Lake:
             posts=self.read("posts", brand, [prev, month]),
             messages=self.read("messages", brand, message_months),
             followers=self.read("followers", brand, follower_months),
+            account_daily=self.read("account_daily", brand, [prev, month]),
         )

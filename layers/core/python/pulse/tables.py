@@ -5,6 +5,19 @@
 * ``messages``: inbound mentions, comments, DMs and the brand's replies, linked
   by ``in_reply_to`` (a message id or a post id on the same platform).
 * ``followers``: one follower-count snapshot per account and local date.
+* ``account_daily``: what a platform reports about a whole account for one day
+  (per platform, account and date): ``followers_gained`` and ``followers_lost``
+  (the day's follows and unfollows, a flow, unlike the ``followers`` stock),
+  ``views`` (views/impressions of anything the account shows that day),
+  ``reach`` (unique accounts that saw it that day) and ``profile_views``. Every
+  metric is nullable: empty means the platform gave no value (unknown, never
+  read as 0); a platform that reports 0 stores 0. The date is the day as the
+  platform counts it (Meta and YouTube: Pacific time; LinkedIn: UTC), not
+  re-cut into the brand's time zone: a daily total cannot be split by hour.
+  Rows merge column by column: a newer empty value keeps the older known one
+  (insights refused or not yet computed never erase what is known), a newer
+  known value replaces it. A lake written before this table existed simply has
+  no ``lake/account_daily/`` partitions and reads as empty.
 
 Timestamps are tz-aware UTC; ids are strings, unique within a platform.
 """
@@ -21,8 +34,13 @@ import pandas as pd
 
 from pulse.exceptions import DataError, InvalidValueError
 
-TableName = Literal["posts", "messages", "followers"]
-TABLES: tuple[TableName, ...] = ("posts", "messages", "followers")
+TableName = Literal["posts", "messages", "followers", "account_daily"]
+TABLES: tuple[TableName, ...] = ("posts", "messages", "followers", "account_daily")
+#: Tables keyed by a local ``date`` (a day), not by a ``created_at`` instant.
+DATED_TABLES: frozenset[TableName] = frozenset({"followers", "account_daily"})
+
+#: The metrics of ``account_daily``, all nullable counts.
+ACCOUNT_METRICS = ("followers_gained", "followers_lost", "views", "reach", "profile_views")
 
 ENGAGEMENT_COLUMNS = ("likes", "comments", "shares", "saves", "clicks")
 
@@ -59,18 +77,26 @@ SCHEMAS: dict[TableName, dict[str, Any]] = {
         "date": "datetime64[us]",
         "followers": "Int64",
     },
+    "account_daily": {
+        "platform": "string",
+        "account": "string",
+        "date": "datetime64[us]",
+        **{metric: "Int64" for metric in ACCOUNT_METRICS},
+    },
 }
 
 KEYS: dict[TableName, list[str]] = {
     "posts": ["platform", "post_id"],
     "messages": ["platform", "message_id"],
     "followers": ["platform", "account", "date"],
+    "account_daily": ["platform", "account", "date"],
 }
 
 REQUIRED: dict[TableName, tuple[str, ...]] = {
     "posts": ("platform", "account", "post_id", "created_at"),
     "messages": ("platform", "account", "message_id", "created_at", "from_brand"),
     "followers": ("platform", "account", "date", "followers"),
+    "account_daily": ("platform", "account", "date"),
 }
 
 #: The largest count any table accepts: no platform reports more, and sums of counts stay exact.
@@ -81,12 +107,20 @@ COUNT_COLUMNS: dict[TableName, tuple[str, ...]] = {
     "posts": ("impressions", "reach", *ENGAGEMENT_COLUMNS),
     "messages": (),
     "followers": ("followers",),
+    "account_daily": ACCOUNT_METRICS,
 }
 
 _ASCII_WHOLE = re.compile(r"[0-9]+")
 
 #: Columns whose missing values mean 0 rather than unknown.
-ZERO_FILLED: dict[TableName, tuple[str, ...]] = {"posts": ENGAGEMENT_COLUMNS, "messages": (), "followers": ()}
+ZERO_FILLED: dict[TableName, tuple[str, ...]] = {
+    "posts": ENGAGEMENT_COLUMNS,
+    "messages": (),
+    "followers": (),
+    "account_daily": (),
+}
+#: Tables whose rows merge column by column: a newer empty value keeps the older known one.
+COALESCED: frozenset[TableName] = frozenset({"account_daily"})
 
 
 def empty(table: TableName) -> pd.DataFrame:
@@ -218,17 +252,26 @@ def _to_boolean(values: pd.Series) -> pd.Series:
 
 
 def deduplicate(table: TableName, frame: pd.DataFrame) -> pd.DataFrame:
-    """Keep the last row of each key (the most recently fetched values win)."""
-    return frame.drop_duplicates(KEYS[table], keep="last").reset_index(drop=True)
+    """Keep the last row of each key (the most recently fetched values win).
+
+    For the :data:`COALESCED` tables, column by column: the last *known* value of
+    each column wins, so an empty (unknown) value never replaces a known one.
+    """
+    keys = KEYS[table]
+    if table not in COALESCED or not frame.duplicated(keys).any():
+        return frame.drop_duplicates(keys, keep="last").reset_index(drop=True)
+    merged = frame.groupby(keys, sort=False, dropna=False).last().reset_index()  # last() skips NA
+    return merged[list(frame.columns)].astype(frame.dtypes.to_dict()).reset_index(drop=True)
 
 
 @dataclass
 class Tables:
-    """The three canonical tables of one brand (and usually one window of time)."""
+    """The canonical tables of one brand (and usually one window of time)."""
 
     posts: pd.DataFrame = field(default_factory=lambda: empty("posts"))
     messages: pd.DataFrame = field(default_factory=lambda: empty("messages"))
     followers: pd.DataFrame = field(default_factory=lambda: empty("followers"))
+    account_daily: pd.DataFrame = field(default_factory=lambda: empty("account_daily"))
 
     def get(self, table: TableName) -> pd.DataFrame:
         frame: pd.DataFrame = getattr(self, table)

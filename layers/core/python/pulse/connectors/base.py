@@ -19,7 +19,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar, Literal, NoReturn
 
 import pandas as pd
@@ -37,6 +37,7 @@ from pulse.connectors.http import (
 )
 from pulse.connectors.tokens import Credential, OAuthTokens, RefreshCredential
 from pulse.exceptions import DataError, SourceError
+from pulse.tables import ACCOUNT_METRICS
 
 Row = dict[str, Any]
 Progress = Callable[[str, str], None]
@@ -62,6 +63,8 @@ class AccountReport:
     refetched_posts: int = 0
     messages: int = 0
     followers: int = 0
+    #: Days of account-level metrics (``account_daily`` rows) read.
+    account_days: int = 0
     quarantined: int = 0
     quarantine_keys: list[str] = field(default_factory=list)
     schema_warnings: list[str] = field(default_factory=list)
@@ -83,6 +86,8 @@ class AccountReport:
             f"{self.refetched_posts} re-fetched), {self.messages} messages, {self.followers} follower snapshot(s), "
             f"{self.requests} requests"
         )
+        if self.account_days:
+            text += f", {self.account_days} day(s) of account metrics"
         if self.quarantined:
             text += f", {self.quarantined} quarantined"
         if self.stopped_by_budget:
@@ -105,6 +110,7 @@ class AccountReport:
             "refetched_posts": self.refetched_posts,
             "messages": self.messages,
             "followers": self.followers,
+            "account_days": self.account_days,
             "quarantined": self.quarantined,
             "quarantine_keys": self.quarantine_keys,
             "schema_warnings": self.schema_warnings,
@@ -171,6 +177,18 @@ def utc_iso(value: Any) -> str:
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(UTC)
     return str(stamp.tz_convert(UTC).isoformat())
+
+
+def _iso_day(value: Any) -> str:
+    """A day (a date, ``YYYY-MM-DD`` or a timestamp whose date part is the day) as ``YYYY-MM-DD``."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    text = str(value)
+    if len(text) < 10 or text[4] != "-" or text[7] != "-":
+        raise DataError(f"not a day: {value!r}")
+    return datetime.strptime(text[:10], "%Y-%m-%d").date().isoformat()
 
 
 def jwt_expiry(token: str) -> float:
@@ -271,6 +289,8 @@ class AccountRun:
         self.posts: dict[str, Row] = {}
         self.messages: dict[str, Row] = {}
         self.followers: list[Row] = []
+        #: ``account_daily`` rows by date (ISO): what the platform reports about the whole account per day.
+        self.account_days: dict[str, Row] = {}
         self.page: ArchivedPage | None = None
         self._missing: dict[str, int] = {}
         #: Called with each response's headers (e.g. Meta's usage headers); set by a connector.
@@ -485,6 +505,44 @@ class AccountRun:
             }
         ]
 
+    def follower_history(self, day: Any, value: Any) -> None:
+        """A follower count the platform reports for a past ``day`` (today's snapshot wins for today)."""
+        followers = count(value)
+        if followers is None:
+            return
+        date = _iso_day(day)
+        if any(r["date"] == date for r in self.followers):
+            return
+        self.followers.append(
+            {
+                "platform": self.account.platform,
+                "account": self.account.id,
+                "date": date,
+                "followers": followers,
+            }
+        )
+
+    def account_day(self, day: Any, **metrics: Any) -> Row:
+        """Account-level metrics of one ``day`` (the platform's day); several calls fill one row.
+
+        A metric left out or None is unknown: it never replaces a value read
+        earlier in the run, and the lake keeps a known value over an unknown one.
+        """
+        unknown = set(metrics) - set(ACCOUNT_METRICS)
+        if unknown:
+            raise TypeError(f"unknown account metrics {unknown}")
+        date = _iso_day(day)
+        row = self.account_days.setdefault(
+            date,
+            {"platform": self.account.platform, "account": self.account.id, "date": date}
+            | dict.fromkeys(ACCOUNT_METRICS),
+        )
+        for name, value in metrics.items():
+            number = count(value)
+            if number is not None:
+                row[name] = number
+        return row
+
     # ------------------------------------------------------------ report
 
     def warn(self, message: str) -> None:
@@ -522,9 +580,24 @@ class AccountRun:
         self.report.refetched_posts = len(self.posts) - self.report.new_posts
         self.report.messages = len(self.messages)
         self.report.followers = len(self.followers)
+        self.account_days = {
+            d: r for d, r in self.account_days.items() if any(r[m] is not None for m in ACCOUNT_METRICS)
+        }
+        self.report.account_days = len(self.account_days)
 
     def parse_time(self, value: Any) -> datetime:
         return datetime.fromisoformat(utc_iso(value))
+
+    def days_to_read(self, stream: str, *, max_days: int) -> list[date]:
+        """The days (UTC calendar) an account-level daily stream reads this run, oldest first.
+
+        From the stream's lower bound (its last complete pass, or ``start``; the
+        re-fetch window is read again, platforms revise recent days) to today,
+        and never more than ``max_days`` back (the platform keeps no more).
+        """
+        first = max(self.lower_bound(stream), self.now - timedelta(days=max_days)).date()
+        last = self.now.date()
+        return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
     def lower_bound(self, stream: str) -> datetime:
         """Oldest time a stream must reach: its last newest item, or ``start`` on the first run."""

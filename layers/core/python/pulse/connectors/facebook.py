@@ -7,7 +7,16 @@
   ``post_total_media_view_unique`` (unique viewers, the replacement of the
   deprecated ``post_impressions_unique``) and ``post_clicks``;
 * ``GET /{post-id}/comments?filter=stream`` for the posts of the re-fetch
-  window that have comments: comments and replies (``parent``).
+  window that have comments: comments and replies (``parent``);
+* ``GET /{page-id}/insights?metric=...&period=day&since=&until=`` (at most 90
+  days a call, 2 years back; https://developers.facebook.com/docs/graph-api/reference/insights,
+  "Limitations"), in two groups so a metric refused in one keeps the other:
+  ``page_media_view`` and ``page_total_media_view_unique`` (the account's
+  ``views`` and ``reach`` of the day), then ``page_daily_follows_unique`` and
+  ``page_daily_unfollows_unique`` (``followers_gained``/``followers_lost``) with
+  ``page_follows`` (the follower count at the end of each day: past snapshots).
+  A value is dated by its ``end_time`` minus one day (the doc: the first
+  ``end_time`` is ``since`` plus one day); a day without a value stays unknown.
 
 When the insights metrics are refused (renamed, deprecated, no permission: the
 error codes of :data:`~pulse.connectors.graph.REFUSAL_CODES`), the posts are
@@ -21,6 +30,7 @@ is no refusal: it stops the account for this run
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
 
@@ -28,6 +38,21 @@ from pulse.connectors.base import Row
 from pulse.connectors.graph import GraphConnector, insight_values, refused
 from pulse.connectors.http import HttpError
 
+#: Page metrics (period=day) and the ``account_daily`` column each fills; ``page_follows`` is the
+#: follower count at each day's end (https://developers.facebook.com/docs/graph-api/reference/insights).
+PAGE_METRICS = {
+    "page_media_view": "views",
+    "page_total_media_view_unique": "reach",
+    "page_daily_follows_unique": "followers_gained",
+    "page_daily_unfollows_unique": "followers_lost",
+}
+PAGE_METRIC_GROUPS = (
+    ("page_media_view", "page_total_media_view_unique"),
+    ("page_daily_follows_unique", "page_daily_unfollows_unique", "page_follows"),
+)
+#: Days of one Page insights call (the doc: 90 at most) and how far back they are kept (2 years).
+PAGE_INSIGHTS_WINDOW = 90
+PAGE_INSIGHTS_DAYS = 2 * 365
 INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks")
 POST_FIELDS = (
     "id,created_time,message,permalink_url,shares,"
@@ -40,6 +65,7 @@ class FacebookConnector(GraphConnector):
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "page", self.page
+        yield "page_insights", self.page_insights
         yield "posts", self.posts
         yield "comments", self.comments
 
@@ -47,6 +73,38 @@ class FacebookConnector(GraphConnector):
         run = self.run
         doc = run.get(f"/{run.account.id}", {"fields": "id,name,followers_count"})
         run.follower_count(run.metric(doc, "followers_count", "page.followers_count"))
+
+    def page_insights(self) -> None:
+        run = self.run
+        days = run.days_to_read("page_insights", max_days=PAGE_INSIGHTS_DAYS)
+        for n in range(0, len(days), PAGE_INSIGHTS_WINDOW):
+            window = days[n : n + PAGE_INSIGHTS_WINDOW]
+            since = int(datetime.combine(window[0], time(), UTC).timestamp())
+            until = int(datetime.combine(window[-1] + timedelta(days=1), time(), UTC).timestamp())
+            for group in PAGE_METRIC_GROUPS:
+                params = {"metric": ",".join(group), "period": "day", "since": since, "until": until}
+                try:
+                    doc = run.get(f"/{run.account.id}/insights", params)
+                except HttpError as exc:
+                    if not refused(exc):
+                        raise
+                    run.warn(f"page insights {','.join(group)} refused ({exc.body[:120]}): left unknown")
+                    continue
+                for metric in run.expect(doc, "data"):
+                    run.item(metric, self._page_metric)
+        run.checkpoint.stream("page_insights").newest_time = run.now.isoformat()
+
+    def _page_metric(self, metric: dict[str, Any]) -> None:
+        run = self.run
+        name = metric["name"]
+        for value in metric.get("values") or []:
+            if value.get("value") is None:  # not computed yet: unknown, not 0
+                continue
+            day = (run.parse_time(value["end_time"]) - timedelta(days=1)).date()
+            if name == "page_follows":
+                run.follower_history(day, value["value"])
+            elif name in PAGE_METRICS:
+                run.account_day(day, **{PAGE_METRICS[name]: value["value"]})
 
     def posts(self) -> None:
         run = self.run

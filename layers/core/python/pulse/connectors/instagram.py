@@ -5,6 +5,19 @@
   the re-fetch window), with ``like_count`` and ``comments_count``;
 * ``GET /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved``
   per media of the window (``views`` replaces the deprecated ``impressions``);
+* ``GET /{ig-user-id}/insights`` for each day of the window (``since``/``until``
+  one day apart, ``period=day``, ``metric_type=total_value``: ``views`` and
+  ``profile_views`` exist only as totals, ``reach`` as a total is the day's
+  unique accounts; https://developers.facebook.com/docs/instagram-platform/api-reference/instagram-user/insights):
+  ``reach,views,profile_views``, then ``follows_and_unfollows`` with
+  ``breakdown=follow_type`` (``FOLLOWER``: follows, ``NON_FOLLOWER``:
+  unfollows) into ``account_daily``; a range is at most 30 days and data is
+  kept 2 years. A metric refused (an account under 100 followers has no
+  follower metrics) or a day not computed yet stays unknown;
+* Reels (``media_product_type`` ``REELS``) also ask ``ig_reels_avg_watch_time``
+  and ``ig_reels_video_view_total_time`` (milliseconds; read, archived, and not
+  stored: no KPI uses watch time yet); their ``views`` and ``reach`` go to the
+  post's impressions and reach like any media;
 * ``GET /{ig-media-id}/comments`` with ``replies``: comments and the first
   page of their replies; ``GET /{ig-comment-id}/replies`` for the further pages.
 
@@ -21,6 +34,7 @@ stops the account for this run instead (checkpoint kept).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
 from functools import partial
 from typing import Any
 
@@ -29,6 +43,11 @@ from pulse.connectors.graph import GraphConnector, insight_values, refused
 from pulse.connectors.http import HttpError
 
 METRICS = ("views", "reach", "likes", "comments", "shares", "saved")
+REELS_METRICS = (*METRICS, "ig_reels_avg_watch_time", "ig_reels_video_view_total_time")
+#: Account metrics read as one day's totals, and the ``account_daily`` column of each.
+ACCOUNT_TOTALS = {"reach": "reach", "views": "views", "profile_views": "profile_views"}
+#: How far back account insights are kept (2 years).
+ACCOUNT_INSIGHTS_DAYS = 2 * 365
 MEDIA_FIELDS = "id,caption,timestamp,media_type,media_product_type,like_count,comments_count,permalink"
 REPLY_FIELDS = "id,text,timestamp,username,from{id,username}"
 COMMENT_FIELDS = f"{REPLY_FIELDS},replies{{{REPLY_FIELDS}}}"
@@ -39,6 +58,7 @@ class InstagramConnector(GraphConnector):
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "account", self.user
+        yield "account_insights", self.account_insights
         yield "media", self.media
         yield "comments", self.comments
 
@@ -49,6 +69,54 @@ class InstagramConnector(GraphConnector):
             run.checkpoint.ids["username"] = doc["username"]
         run.follower_count(run.metric(doc, "followers_count", "user.followers_count"))
 
+    def account_insights(self) -> None:
+        run = self.run
+        path = f"/{run.account.id}/insights"
+        refused_groups: set[str] = set()
+        for day in run.days_to_read("account_insights", max_days=ACCOUNT_INSIGHTS_DAYS):
+            since = int(datetime.combine(day, time(), UTC).timestamp())
+            window = {"period": "day", "metric_type": "total_value", "since": since, "until": since + 86400}
+            groups = (
+                ("totals", {"metric": ",".join(ACCOUNT_TOTALS)}),
+                ("follows", {"metric": "follows_and_unfollows", "breakdown": "follow_type"}),
+            )
+            for group, params in groups:
+                if group in refused_groups:
+                    continue
+                try:
+                    doc = run.get(path, {**params, **window})
+                except HttpError as exc:
+                    if not refused(exc):
+                        raise
+                    refused_groups.add(group)
+                    run.warn(f"account insights {params['metric']} refused ({exc.body[:120]}): left unknown")
+                    continue
+                for metric in run.expect(doc, "data"):
+                    run.item(metric, partial(self._account_metric, day=day))
+        run.checkpoint.stream("account_insights").newest_time = run.now.isoformat()
+
+    def _account_metric(self, metric: dict[str, Any], day: date) -> None:
+        run = self.run
+        name = metric["name"]
+        total = metric.get("total_value")
+        if not isinstance(total, dict):  # a day not computed yet
+            return
+        if name in ACCOUNT_TOTALS:
+            run.account_day(day, **{ACCOUNT_TOTALS[name]: total.get("value")})
+        elif name == "follows_and_unfollows":
+            by_type: dict[str, Any] = {}
+            for breakdown in total.get("breakdowns") or []:
+                for result in breakdown.get("results") or []:
+                    by_type[result["dimension_values"][0]] = result.get("value")
+            if not by_type and total.get("value") == 0:
+                by_type = {"FOLLOWER": 0, "NON_FOLLOWER": 0}
+            if by_type:  # a type absent from the results had none that day
+                run.account_day(
+                    day,
+                    followers_gained=by_type.get("FOLLOWER", 0),
+                    followers_lost=by_type.get("NON_FOLLOWER", 0),
+                )
+
     def media(self) -> None:
         run = self.run
         # Lazily: the stream's checkpoint advances when the pass completes, so a failed
@@ -57,18 +125,19 @@ class InstagramConnector(GraphConnector):
             "media", f"/{run.account.id}/media", {"fields": MEDIA_FIELDS, "limit": 50}, "timestamp"
         )
         for node, new in nodes:
-            insights = self._insights(node.get("id"))
+            reels = isinstance(node, dict) and node.get("media_product_type") == "REELS"
+            insights = self._insights(node.get("id"), REELS_METRICS if reels else METRICS)
             run.item(node, partial(self._post, new=new, insights=insights))
         for post_id, row in run.posts.items():
             if (row["comments"] or 0) > 0:
                 run.follow_thread(post_id, row["created_at"])
 
-    def _insights(self, media_id: Any) -> dict[str, Any] | None:
+    def _insights(self, media_id: Any, metrics: tuple[str, ...] = METRICS) -> dict[str, Any] | None:
         run = self.run
         if not media_id:
             return None
         try:
-            return insight_values(run.get(f"/{media_id}/insights", {"metric": ",".join(METRICS)}))
+            return insight_values(run.get(f"/{media_id}/insights", {"metric": ",".join(metrics)}))
         except HttpError as exc:
             if not refused(exc):
                 raise

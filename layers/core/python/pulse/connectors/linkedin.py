@@ -15,12 +15,22 @@ query values are URL-encoded as Rest.li 2.0 requires (``List(...)`` kept).
   the posts of the window that have comments, then
   ``GET /rest/socialActions/{comment-urn}/comments`` for each comment whose
   ``commentsSummary`` counts replies: the replies, the organisation's own answers
-  among them (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api).
+  among them (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api);
+* ``GET /rest/organizationalEntityFollowerStatistics?q=organizationalEntity`` with
+  ``timeIntervals=(timeRange:(start:..,end:..),timeGranularityType:DAY)``: one
+  element per day (``timeRange.start``, epoch ms, UTC day) with ``followerGains``
+  ``organicFollowerGain`` + ``paidFollowerGain`` into ``account_daily.followers_gained``
+  (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/follower-statistics,
+  time-bound statistics; a rolling 12 months are kept). LinkedIn gives no
+  unfollows: ``followers_lost`` stays unknown and follower growth keeps using
+  the ``networkSizes`` snapshots. A negative gain (the API may net out
+  unfollows) is not a count: that day is left unknown with a warning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +40,8 @@ from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
 DEFAULT_VERSION = "202606"
 PAGE = 50
 STATS_BATCH = 20
+#: How far back time-bound follower statistics go (a rolling 12 months).
+FOLLOWER_STATS_DAYS = 365
 #: Levels of replies followed below a first-level comment.
 MAX_DEPTH = 3
 
@@ -53,6 +65,7 @@ class LinkedInConnector(Connector):
 
     def streams(self) -> Iterator[tuple[str, Callable[[], None]]]:
         yield "followers", self.followers
+        yield "follower_gains", self.follower_gains
         yield "posts", self.posts
         yield "statistics", self.statistics
         yield "comments", self.comments
@@ -61,6 +74,34 @@ class LinkedInConnector(Connector):
         run = self.run
         doc = run.get(f"/networkSizes/{enc(self.org)}?edgeType=COMPANY_FOLLOWED_BY_MEMBER")
         run.follower_count(run.metric(doc, "firstDegreeSize", "networkSizes.firstDegreeSize"))
+
+    def follower_gains(self) -> None:
+        run = self.run
+        days = run.days_to_read("follower_gains", max_days=FOLLOWER_STATS_DAYS)
+        start = int(datetime.combine(days[0], time(), UTC).timestamp() * 1000)
+        end = int(datetime.combine(days[-1] + timedelta(days=1), time(), UTC).timestamp() * 1000)
+        intervals = f"(timeRange:(start:{start},end:{end}),timeGranularityType:DAY)"
+        doc = run.get(
+            f"/organizationalEntityFollowerStatistics?q=organizationalEntity"
+            f"&organizationalEntity={enc(self.org)}&timeIntervals={intervals}"
+        )
+        for element in run.expect(doc, "elements"):
+            run.item(element, self._gains)
+        run.checkpoint.stream("follower_gains").newest_time = run.now.isoformat()
+
+    def _gains(self, element: dict[str, Any]) -> None:
+        run = self.run
+        day = datetime.fromtimestamp(element["timeRange"]["start"] / 1000, UTC).date()
+        gains = element["followerGains"]
+        organic = gains.get("organicFollowerGain", gains.get("organicFollowerGains"))
+        paid = gains.get("paidFollowerGain", gains.get("paidFollowerGains"))
+        if organic is None and paid is None:
+            return
+        total = int(organic or 0) + int(paid or 0)
+        if total < 0:
+            run.warn("LinkedIn reported a negative daily follower gain: that day's gains left unknown")
+            return
+        run.account_day(day, followers_gained=total)
 
     def posts(self) -> None:
         run = self.run

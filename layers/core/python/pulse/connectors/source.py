@@ -35,7 +35,7 @@ from pulse.ingest.coverage import narrowest
 from pulse.settings import Settings, get_settings
 from pulse.sources.base import Source
 from pulse.storage import ObjectStore
-from pulse.tables import Tables, normalize
+from pulse.tables import ACCOUNT_METRICS, Tables, normalize
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ _POST_COLS = ["platform", "account", "post_id", "created_at", "text", "impressio
               "likes", "comments", "shares", "saves", "clicks"]  # fmt: skip
 _MSG_COLS = ["platform", "account", "message_id", "created_at", "author", "from_brand", "in_reply_to", "text"]
 _FOL_COLS = ["platform", "account", "date", "followers"]
+_DAY_COLS = ["platform", "account", "date", *ACCOUNT_METRICS]
 
 
 class PlatformSource(Source):
@@ -190,6 +191,7 @@ class PlatformSource(Source):
         posts: list[dict[str, Any]] = []
         messages: list[dict[str, Any]] = []
         followers: list[dict[str, Any]] = []
+        account_days: list[dict[str, Any]] = []
         out_of_time = False
         for account in brand.accounts:
             try:
@@ -222,6 +224,7 @@ class PlatformSource(Source):
             ]
             messages += run.messages.values()
             followers += run.followers
+            account_days += run.account_days.values()
             if not run.report.stopped_by_budget and not run.report.errors and not run.report.rate_limited:
                 synced = run.checkpoint.synced_from
                 run.checkpoint.synced_from = min(filter(None, [synced, start.astimezone(UTC).isoformat()]))
@@ -234,6 +237,9 @@ class PlatformSource(Source):
             posts=normalize("posts", pd.DataFrame(posts or None, columns=_POST_COLS), where=where),
             messages=normalize("messages", pd.DataFrame(messages or None, columns=_MSG_COLS), where=where),
             followers=normalize("followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where=where),
+            account_daily=normalize(
+                "account_daily", pd.DataFrame(account_days or None, columns=_DAY_COLS), where=where
+            ),
         )
 
     def report(self) -> dict[str, Any] | None:

@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from pulse.config import validate_brand_id
 from pulse.exceptions import NotFoundError
 from pulse.storage import ObjectStore
-from pulse.tables import TABLES, Tables
+from pulse.tables import DATED_TABLES, TABLES, Tables
 
 VERSION = 1
 EXPORT_PREFIX = "export:"
@@ -219,7 +219,7 @@ def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, 
         frame = tables.get(table)
         if not len(frame):
             continue
-        if table == "followers":
+        if table in DATED_TABLES:
             months = frame["date"].dt.strftime("%Y-%m")
         else:
             months = frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")

@@ -28,7 +28,7 @@ from pulse.ingest.exports.reader import (
 from pulse.ingest.files import REQUIRED_COLUMNS, SentimentAnalyzer, read_table
 from pulse.lake import Lake, WriteSummary
 from pulse.period import Month
-from pulse.tables import TABLES, TableName, Tables, deduplicate, empty
+from pulse.tables import DATED_TABLES, TABLES, TableName, Tables, deduplicate, empty
 
 #: Source label of a canonical file in the coverage record.
 CANONICAL = "file"
@@ -76,7 +76,7 @@ def canonical_table(path: Path) -> TableName | None:
 
 def _months(table: TableName, frame: pd.DataFrame, ctx: ImportContext) -> pd.Series:
     months: pd.Series
-    if table == "followers":
+    if table in DATED_TABLES:
         months = frame["date"].dt.strftime("%Y-%m")
     else:
         months = frame["created_at"].dt.tz_convert(ctx.tz).dt.strftime("%Y-%m")
