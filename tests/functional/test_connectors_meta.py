@@ -52,7 +52,9 @@ def test_facebook_posts_insights_comments_and_follows(store: LocalStore, api: Fa
         messages.loc[answer["id"], "from_brand"] and messages.loc[answer["id"], "in_reply_to"] == first["id"]
     )
     assert pd.isna(messages.loc[anonymous["id"], "author"])  # no ``from``: author unknown, message kept
-    followers = tables.followers.sort_values("date").groupby("platform")["followers"].last()  # today: the snapshot
+    followers = (
+        tables.followers.sort_values("date").groupby("platform")["followers"].last()
+    )  # today: the snapshot
     assert followers["facebook"] == 42107 and followers["instagram"] == 31245
     assert len(api.paths(r"/v24\.0/\d+/published_posts")) == 2  # page size 2: paging.next followed
     assert src.last_report.ok, src.last_report.lines()

@@ -101,7 +101,12 @@ def test_each_export_is_recognised_by_its_header(name: str, formats: list[str], 
 def test_title_rows_bom_utf16_and_total_rows_are_not_data() -> None:
     follows = read_export(FIXTURES / "en" / "facebook_follows_en.csv", context())[0]
     assert follows.platform == "facebook" and follows.rows == 24  # UTF-16, sep=, and a title line
-    assert follows.tables.counts() == {"posts": 0, "messages": 0, "followers": 0}  # gains only: feeds nothing
+    assert follows.tables.counts() == {
+        "posts": 0,
+        "messages": 0,
+        "followers": 0,
+        "account_daily": 0,
+    }  # gains only
     table = read_export(FIXTURES / "fr" / "youtube_content_fr.zip", context())[0]
     assert list(table.tables.posts["post_id"]) == ["dQw4w9WgXcQ", "a1B2c3D4e5F"]  # the "Total" row is skipped
     assert list(table.tables.posts["impressions"]) == [2500, 41250]  # "41 250" with a narrow no-break space
@@ -452,3 +457,24 @@ def test_any_written_date_reads_back(day: date, hour: int) -> None:
     numeric_en = f"{day:%m/%d/%Y} {hour:02d}:15"
     assert values.local_date(en, "mdy") == values.local_date(fr, "dmy") == day
     assert values.timestamp(numeric_fr, PARIS, "dmy") == values.timestamp(numeric_en, PARIS, "mdy")
+
+
+def test_x_overview_daily_follows_land_in_the_account_days(tmp_path: Path) -> None:
+    """X's account overview gives follows, unfollows, impressions and profile visits per day: kept as the
+    account's daily metrics even while no follower count anchors them."""
+    lake = Lake(LocalStore(tmp_path / "archive"))
+    overview = FIXTURES / "en" / "account_overview_analytics_2026-02-28_2026-03-31.csv"
+    outcome = import_into_lake([overview], context(), lake)
+    assert outcome.written.new["account_daily"] == 32
+    days = lake.read("account_daily", "acme", [Month(2026, 2), MARCH]).set_index("date")
+    day = days.loc[pd.Timestamp("2026-03-30")]
+    assert (day["followers_gained"], day["followers_lost"], day["views"], day["profile_views"]) == (
+        1,
+        1,
+        1030,
+        5,
+    )
+    assert pd.isna(day["reach"])  # not in the export: unknown
+    assert read_coverage(lake.store, "acme").month("2026-03").sources("account_daily") == {
+        "export:x-overview"
+    }

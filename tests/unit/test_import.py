@@ -157,4 +157,4 @@ def test_text_that_looks_like_null_stays_text_and_utf8_errors(tmp_path: Path) ->
 def test_read_tables_leaves_missing_files_empty(tmp_path: Path) -> None:
     path = write(tmp_path / "f.csv", "platform,account,date,followers\nx,a,2026-03-01,10\n")
     tables = read_tables(followers=path)
-    assert tables.counts() == {"posts": 0, "messages": 0, "followers": 1}
+    assert tables.counts() == {"posts": 0, "messages": 0, "followers": 1, "account_daily": 0}

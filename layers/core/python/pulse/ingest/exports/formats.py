@@ -113,12 +113,15 @@ FORMATS: tuple[ExportFormat, ...] = (
             "date": _c("Date"),
             "gained": _c("New follows"),
             "lost": _c("Unfollows"),
+            "views": _c("Impressions"),
+            "profile_views": _c("Profile visits"),
         },
         signature=("date", "gained", "lost"),
         limits=(
             "Daily new follows and unfollows, not the follower count: the counts are rebuilt from a count "
             "already in the lake (API or a followers file) or from --follower-count x=N (the count at the "
-            "end of the file's last day). Per-day impressions and engagements are not per post: not used."
+            "end of the file's last day). Follows, unfollows, impressions and profile visits per day are "
+            "also kept as the account's daily metrics (account_daily); engagements are not per post: not used."
         ),
         source=(
             "X analytics 'Export data' > account overview; header 'Date,Impressions,Engagements,Likes,Replies,"
@@ -251,7 +254,8 @@ FORMATS: tuple[ExportFormat, ...] = (
         sheets=("new followers", "nouveaux abonnés"),
         limits=(
             "New followers per day only: LinkedIn's export has no unfollows and no running total, so "
-            "the follower KPIs cannot be rebuilt from it. Give the counts through the API or a followers file."
+            "the follower counts cannot be rebuilt from it (give them through the API or a followers file); "
+            "the new followers per day are kept as the account's daily gains (account_daily)."
         ),
         source=(
             "LinkedIn Page > Analytics > Followers > Export (.xls): sheet 'New followers' with 'Date, "

@@ -344,6 +344,33 @@ def _changes(cells: _Cells, ctx: ImportContext, platform: str) -> pd.DataFrame:
     )
 
 
+#: Export columns that are account-level daily metrics, and their ``account_daily`` column.
+ACCOUNT_DAY_FIELDS = {
+    "gained": "followers_gained",
+    "lost": "followers_lost",
+    "views": "views",
+    "profile_views": "profile_views",
+}
+
+
+def _account_days(cells: _Cells, ctx: ImportContext, platform: str) -> pd.DataFrame | None:
+    """The daily follows, unfollows, impressions and profile visits of an export, if it has any."""
+    present = {f: c for f, c in ACCOUNT_DAY_FIELDS.items() if cells.has(f)}
+    if not present or cells.has("net"):
+        return None
+    order = cells.date_order()
+    frame = pd.DataFrame(
+        {
+            "platform": platform,
+            "account": ctx.accounts.get(platform, ctx.brand),
+            "date": pd.to_datetime(cells.each("date", lambda v: values.local_date(v, order))),
+        }
+    )
+    for field_name, column in present.items():
+        frame[column] = pd.array(cells.each(field_name, values.count), dtype="Int64")
+    return frame
+
+
 def empty_changes() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -372,6 +399,9 @@ def map_grid(grid: Grid, match: Match, ctx: ImportContext) -> ExportResult:
         )
     elif fmt.feeds == "follower_changes":
         changes = _changes(cells, ctx, platform).drop_duplicates(["platform", "account", "date"], keep="last")
+    days = _account_days(cells, ctx, platform) if fmt.feeds in ("follower_changes", "nothing") else None
+    if days is not None:
+        tables.account_daily = deduplicate("account_daily", normalize("account_daily", days, where=grid.name))
     return ExportResult(grid.name, fmt, match.language, platform, tables, changes, len(cells.rows))
 
 
