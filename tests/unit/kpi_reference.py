@@ -7,7 +7,7 @@ is in the month when its local date (in the brand's zone) is in that month.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -96,20 +96,58 @@ def reference_kpis(
             accounts.setdefault((r["platform"], r["account"]), []).append(
                 (r["date"].date(), int(r["followers"]))
             )
+    days_of_month = [first_day + timedelta(days=n) for n in range((next_first - first_day).days)]
+    account_days: dict[tuple[str, str], dict[date, dict[str, Any]]] = {}
+    for r in _rows(tables.account_daily):
+        if keep(r) and first_day <= r["date"].date() < next_first:
+            account_days.setdefault((r["platform"], r["account"]), {})[r["date"].date()] = r
     start_sum = end_sum = 0
     counted = 0
-    for snapshots in accounts.values():
-        snapshots.sort()
+    growths: list[int] = []
+    rounded = False
+    for key in sorted(set(accounts) | set(account_days)):
+        by_day = account_days.get(key, {})
+        if all(
+            d in by_day
+            and by_day[d]["followers_gained"] is not None
+            and by_day[d]["followers_lost"] is not None
+            for d in days_of_month
+        ):
+            flows: int | None = sum(
+                by_day[d]["followers_gained"] - by_day[d]["followers_lost"] for d in days_of_month
+            )
+        else:
+            flows = None
+        snapshots = sorted(accounts.get(key, []))
         inside = [s for s in snapshots if first_day <= s[0] < next_first]
-        if not inside:
-            continue
-        before = [s for s in snapshots if s[0] < first_day]
-        counted += 1
-        start_sum += before[-1][1] if before else inside[0][1]
-        end_sum += inside[-1][1]
+        if inside:
+            before = [s for s in snapshots if s[0] < first_day]
+            counted += 1
+            start = before[-1][1] if before else inside[0][1]
+            start_sum += start
+            end_sum += inside[-1][1]
+        if flows is not None:
+            growths.append(flows)
+        elif inside:
+            growths.append(inside[-1][1] - start)
+            rounded = rounded or key[0] == "youtube"
     f_start = start_sum if counted else None
     f_end = end_sum if counted else None
-    growth = None if f_start is None else f_end - f_start
+    growth = sum(growths) if growths else None
+
+    def known_sum(metric: str) -> int | None:
+        known = [
+            row[metric] for rows in account_days.values() for row in rows.values() if row[metric] is not None
+        ]
+        return sum(known) if known else None
+
+    daily_reach = []
+    for d in days_of_month:
+        known = [
+            rows[d]["reach"] for rows in account_days.values() if d in rows and rows[d]["reach"] is not None
+        ]
+        if known:
+            daily_reach.append(sum(known))
 
     return {
         "posts": len(posts),
@@ -127,7 +165,12 @@ def reference_kpis(
         "followers_start": f_start,
         "followers_end": f_end,
         "follower_growth": growth,
-        "follower_growth_rate": growth / f_start if f_start else None,
+        "follower_growth_rate": growth / f_start if f_start and growth is not None else None,
+        "followers_gained": known_sum("followers_gained"),
+        "followers_lost": known_sum("followers_lost"),
+        "follower_growth_rounded": rounded,
+        "account_views": known_sum("views"),
+        "account_reach_daily_average": sum(daily_reach) / len(daily_reach) if daily_reach else None,
     }
 
 

@@ -193,3 +193,46 @@ def test_daily_series_uses_local_dates() -> None:
         and daily.loc["2026-03-01", "inbound"] == 1
         and daily.loc["2026-03-01", "responded"] == 1
     )
+
+
+def _youtube(subscribers: dict[str, int], days: dict[str, tuple[int | None, int | None]]) -> Tables:
+    followers = [
+        {"platform": "youtube", "account": "UC1", "date": d, "followers": n} for d, n in subscribers.items()
+    ]
+    account_daily = [
+        {"platform": "youtube", "account": "UC1", "date": d, "followers_gained": g, "followers_lost": lo,
+         "views": 100, "reach": None}
+        for d, (g, lo) in days.items()
+    ]  # fmt: skip
+    return Tables(
+        followers=normalize("followers", pd.DataFrame(followers)),
+        account_daily=normalize(
+            "account_daily",
+            pd.DataFrame(account_daily)
+            if account_daily
+            else pd.DataFrame(columns=["platform", "account", "date"]),
+        ),
+    )
+
+
+def test_youtube_follower_growth_uses_analytics_gains_and_losses_not_the_rounded_count() -> None:
+    # The public count moves by 1,000 (12,000 -> 13,000: rounded to 3 significant figures) while
+    # Analytics counts +31 gained, -0 lost every day of March: the growth is the exact 31 * 31 - 0 = 961.
+    march = {f"2026-03-{d:02d}": (31, 0) for d in range(1, 32)}
+    tables = _youtube({"2026-02-28": 12000, "2026-03-31": 13000}, march)
+    kpis = compute_kpis(tables, PARIS)
+    assert kpis.follower_growth == 961 and not kpis.follower_growth_rounded
+    assert (kpis.followers_gained, kpis.followers_lost) == (961, 0)
+    assert (kpis.followers_start, kpis.followers_end) == (12000, 13000)  # the counts stay the snapshots
+    assert kpis.account_views == 3100 and kpis.account_reach_daily_average is None
+
+
+def test_youtube_growth_from_the_public_count_is_flagged_rounded() -> None:
+    # Analytics lags 2-3 days: the month is not covered, the growth rests on the rounded count
+    march = {f"2026-03-{d:02d}": (31, 0) for d in range(1, 29)}
+    kpis = compute_kpis(_youtube({"2026-02-28": 12000, "2026-03-31": 13000}, march), PARIS)
+    assert kpis.follower_growth == 1000 and kpis.follower_growth_rounded
+    assert kpis.followers_gained == 28 * 31  # what is known is still shown as follows
+    no_analytics = compute_kpis(_youtube({"2026-02-28": 12000, "2026-03-31": 13000}, {}), PARIS)
+    assert no_analytics.follower_growth == 1000 and no_analytics.follower_growth_rounded
+    assert no_analytics.followers_gained is None  # unknown, not 0

@@ -119,6 +119,35 @@ def datasets(draw: st.DrawFn) -> tuple[Tables, Month, str]:
                 "followers": draw(st.integers(0, 5000)),
             }
 
+    # Account days: some accounts with follows/unfollows on every day of the month (flows), some with
+    # gaps or unknown values, around the month's boundaries; reach and views sometimes missing.
+    account_days = {}
+    n_days = (month.next().first_day - month.first_day).days
+    for platform in draw(st.lists(st.sampled_from([*PLATFORMS, "youtube"]), max_size=3, unique=True)):
+        complete = draw(st.booleans())
+        offsets = (
+            range(-2, n_days + 2)
+            if complete
+            else draw(st.lists(st.integers(-5, 35), max_size=6, unique=True))
+        )
+        for day in offsets:
+            date = first + pd.Timedelta(days=day)
+            account_days[(platform, date)] = {
+                "platform": platform,
+                "account": f"{platform}-a",
+                "date": date,
+                "followers_gained": draw(st.integers(0, 50)) if complete else draw(metric),
+                "followers_lost": draw(st.integers(0, 50)) if complete else draw(metric),
+                "views": draw(metric),
+                "reach": draw(metric),
+                "profile_views": draw(metric),
+            }
+        if platform == "youtube" and draw(st.booleans()):  # the rounded public count beside it
+            for day in draw(st.lists(st.integers(-20, 40), max_size=4, unique=True)):
+                date = first + pd.Timedelta(days=day)
+                followers[("youtube", date)] = {"platform": "youtube", "account": "youtube-a", "date": date,
+                                                "followers": draw(st.integers(0, 5000)) * 10}  # fmt: skip
+
     def frame(table: str, rows: list[dict[str, object]]) -> pd.DataFrame:
         return normalize(
             table,
@@ -145,6 +174,7 @@ def datasets(draw: st.DrawFn) -> tuple[Tables, Month, str]:
         posts=frame("posts", list(posts.values())),
         messages=frame("messages", list(messages.values())),
         followers=frame("followers", list(followers.values())),
+        account_daily=frame("account_daily", list(account_days.values())),
     )
     return tables, month, tz
 
@@ -158,7 +188,10 @@ def test_every_kpi_matches_the_reference(data: tuple[Tables, Month, str]) -> Non
     assert_same(result["kpis"], reference_kpis(tables, month.year, month.month, tz), "kpis.")
     assert_same(result["previous"], reference_kpis(tables, prev.year, prev.month, tz), "previous.")
     platforms = sorted(
-        set(tables.posts["platform"]) | set(tables.messages["platform"]) | set(tables.followers["platform"])
+        set(tables.posts["platform"])
+        | set(tables.messages["platform"])
+        | set(tables.followers["platform"])
+        | set(tables.account_daily["platform"])
     )
     assert list(result["by_platform"]) == platforms
     for platform in platforms:

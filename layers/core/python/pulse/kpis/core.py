@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 
 from pulse.exceptions import DataError
 from pulse.period import Period
-from pulse.tables import ENGAGEMENT_COLUMNS, Tables
+from pulse.tables import ACCOUNT_METRICS, ENGAGEMENT_COLUMNS, Tables
 
 I64 = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
@@ -46,6 +46,10 @@ NO_REPLY = np.iinfo(np.int64).max
 MICROS_PER_MINUTE = 60_000_000
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 _EPOCH = pd.Timestamp(0, tz="UTC")
+#: Platforms whose public follower count is rounded (YouTube: ``subscriberCount`` to 3 significant
+#: figures, https://developers.google.com/youtube/v3/docs/channels#statistics.subscriberCount): a
+#: follower growth that rests on it is approximate, and the report says so.
+ROUNDED_PUBLIC_COUNTS = frozenset({"youtube"})
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,11 @@ class Kpis:
     followers_end: int | None = None
     follower_growth: int | None = None
     follower_growth_rate: float | None = None
+    followers_gained: int | None = None
+    followers_lost: int | None = None
+    follower_growth_rounded: bool = False
+    account_views: int | None = None
+    account_reach_daily_average: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -323,6 +332,7 @@ class Prepared:
     posts: _Posts
     inbound: _Inbound
     followers: pd.DataFrame  # code, account, date, followers
+    account_days: pd.DataFrame  # code, account, date, the ACCOUNT_METRICS (float, NaN unknown)
 
 
 def _nullable_ints(series: pd.Series) -> tuple[I64, Mask]:
@@ -352,8 +362,14 @@ def sentiment_codes(labels: pd.Series) -> npt.NDArray[np.int8]:
 
 def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> Prepared:
     """Arrays of ``tables``; only inbound messages created in ``window`` (UTC [start, end)) are kept."""
-    (post_codes, message_codes, follower_codes), platforms = platform_codes(
-        [tables.posts["platform"], tables.messages["platform"], tables.followers["platform"]]
+    days = tables.account_daily
+    (post_codes, message_codes, follower_codes, day_codes), platforms = platform_codes(
+        [
+            tables.posts["platform"],
+            tables.messages["platform"],
+            tables.followers["platform"],
+            days["platform"],
+        ]
     )
 
     posts = tables.posts
@@ -402,7 +418,18 @@ def prepare(tables: Tables, window: tuple[pd.Timestamp, pd.Timestamp] | None = N
             "followers": pd.to_numeric(tables.followers["followers"]).to_numpy(dtype="float64"),
         }
     )
-    return Prepared(platforms, prepared_posts, inbound, followers)
+    account_days = pd.DataFrame(
+        {
+            "code": day_codes,
+            "account": days["account"].astype("string").to_numpy(),
+            "date": pd.to_datetime(days["date"]).to_numpy(dtype="datetime64[us]"),
+            **{
+                m: pd.to_numeric(days[m]).astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+                for m in ACCOUNT_METRICS
+            },
+        }
+    )
+    return Prepared(platforms, prepared_posts, inbound, followers, account_days)
 
 
 # ---------------------------------------------------------------------------
@@ -429,31 +456,98 @@ def _bounds(period: Period) -> tuple[int, int]:
     return micros(period.start), micros(period.end)
 
 
+def _month_days(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Rows of a dated frame (``date``: a local day) that fall in ``period``'s month."""
+    first_day = np.datetime64(period.first_day, "us")
+    after_last = np.datetime64(period.month.next().first_day, "us")
+    dates = frame["date"].to_numpy()
+    return frame[(dates >= first_day) & (dates < after_last)]
+
+
+def _follower_accounts(followers: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Per (code, account) with a snapshot in the period: ``start`` and ``end`` counts."""
+    inside = _month_days(followers, period).sort_values("date", kind="stable")
+    keys = ["code", "account"]
+    grouped = inside.groupby(keys, sort=False)["followers"]
+    end = grouped.last()
+    before = followers[followers["date"].to_numpy() < np.datetime64(period.first_day, "us")]
+    last_before = before.sort_values("date", kind="stable").groupby(keys, sort=False)["followers"].last()
+    start = last_before.reindex(end.index).fillna(grouped.first())
+    return pd.DataFrame({"start": start, "end": end})
+
+
 def _followers_by_platform(
     followers: pd.DataFrame, period: Period, n: int
 ) -> tuple[I64, I64, npt.NDArray[np.int64]]:
     """Per platform code: start sum, end sum, number of accounts with a snapshot in the period."""
-    first_day = np.datetime64(period.first_day, "us")
-    after_last = np.datetime64(period.month.next().first_day, "us")
-    dates = followers["date"].to_numpy()
-    inside = followers[(dates >= first_day) & (dates < after_last)].sort_values("date", kind="stable")
     starts = np.zeros(n, dtype=np.int64)
     ends = np.zeros(n, dtype=np.int64)
     accounts = np.zeros(n, dtype=np.int64)
-    if inside.empty:
+    counts = _follower_accounts(followers, period)
+    if counts.empty:
         return starts, ends, accounts
-    keys = ["code", "account"]
-    grouped = inside.groupby(keys, sort=False)["followers"]
-    end = grouped.last()
-    first_inside = grouped.first()
-    before = followers[dates < first_day].sort_values("date", kind="stable")
-    last_before = before.groupby(keys, sort=False)["followers"].last()
-    start = last_before.reindex(end.index).fillna(first_inside)
-    codes = end.index.get_level_values("code").to_numpy().astype(np.int16)
-    starts = _group_sum(codes, start.to_numpy().astype(np.int64), n)
-    ends = _group_sum(codes, end.to_numpy().astype(np.int64), n)
+    codes = counts.index.get_level_values("code").to_numpy().astype(np.int16)
+    starts = _group_sum(codes, counts["start"].to_numpy().astype(np.int64), n)
+    ends = _group_sum(codes, counts["end"].to_numpy().astype(np.int64), n)
     accounts = np.bincount(codes, minlength=n).astype(np.int64)
     return starts, ends, accounts
+
+
+@dataclass(frozen=True)
+class _Audience:
+    """Account-level figures of one period and one selection of platforms (see :func:`_audience`)."""
+
+    growth: int | None = None
+    rounded: bool = False
+    gained: int | None = None
+    lost: int | None = None
+    views: int | None = None
+    reach_daily_average: float | None = None
+
+
+def _known_sum(values: pd.Series) -> int | None:
+    known = values.dropna()
+    return int(sum(int(v) for v in known)) if len(known) else None
+
+
+def _audience(prepared: Prepared, period: Period, codes: set[int] | None) -> _Audience:
+    """Follower growth, follows, unfollows, account views and daily reach of ``period``.
+
+    Each account's growth is its follows minus its unfollows summed over the
+    period when both are known for every day of it, else its last snapshot
+    minus its start count (see :func:`_follower_accounts`); accounts without
+    either are left out, and the growth is None when no account has one.
+    ``rounded``: some account's growth rests on a count in :data:`ROUNDED_PUBLIC_COUNTS`.
+    """
+    days, followers = prepared.account_days, prepared.followers
+    if codes is not None:
+        days = days[days["code"].isin(codes)]
+        followers = followers[followers["code"].isin(codes)]
+    inside = _month_days(days, period)
+    n_days = (period.last_day - period.first_day).days + 1
+    both = inside.dropna(subset=["followers_gained", "followers_lost"])
+    flows = both.groupby(["code", "account"], sort=False).agg(
+        days=("date", "nunique"), gained=("followers_gained", "sum"), lost=("followers_lost", "sum")
+    )
+    flows = flows[flows["days"] == n_days]
+    growth: dict[tuple[int, str], int] = {
+        (int(k[0]), str(k[1])): int(r.gained) - int(r.lost) for k, r in flows.iterrows()
+    }
+    rounded = False
+    for key, row in _follower_accounts(followers, period).iterrows():
+        account = (int(key[0]), str(key[1]))
+        if account not in growth:
+            growth[account] = int(row["end"]) - int(row["start"])
+            rounded = rounded or prepared.platforms[account[0]] in ROUNDED_PUBLIC_COUNTS
+    reach = inside.groupby("date")["reach"].sum(min_count=1).dropna()
+    return _Audience(
+        growth=sum(growth.values()) if growth else None,
+        rounded=rounded,
+        gained=_known_sum(inside["followers_gained"]),
+        lost=_known_sum(inside["followers_lost"]),
+        views=_known_sum(inside["views"]),
+        reach_daily_average=float(reach.mean()) if len(reach) else None,
+    )
 
 
 def _kpis(
@@ -472,9 +566,10 @@ def _kpis(
     sentiment: Sequence[int],
     followers_start: int | None,
     followers_end: int | None,
+    audience: _Audience,
 ) -> Kpis:
     median, p90 = _percentiles(times)
-    growth = None if followers_start is None or followers_end is None else followers_end - followers_start
+    growth = audience.growth
     return Kpis(
         posts=posts,
         impressions=impressions,
@@ -494,6 +589,11 @@ def _kpis(
         followers_end=followers_end,
         follower_growth=growth,
         follower_growth_rate=None if growth is None or not followers_start else growth / followers_start,
+        followers_gained=audience.gained,
+        followers_lost=audience.lost,
+        follower_growth_rounded=audience.rounded,
+        account_views=audience.views,
+        account_reach_daily_average=audience.reach_daily_average,
     )
 
 
@@ -535,9 +635,11 @@ def kpis_of(prepared: Prepared, period: Period) -> tuple[Kpis, dict[str, Kpis]]:
 
     f_start, f_end, f_accounts = _followers_by_platform(prepared.followers, period, n)
 
-    def build(sel: slice | int, times: npt.NDArray[np.float64]) -> Kpis:
+    def build(sel: slice, times: npt.NDArray[np.float64]) -> Kpis:
         def total(values: npt.NDArray[Any]) -> int:
             return int(np.sum(values[sel]))
+
+        codes = None if sel == slice(None) else set(range(n)[sel])
 
         has_followers = total(f_accounts) > 0
         return _kpis(
@@ -555,6 +657,7 @@ def kpis_of(prepared: Prepared, period: Period) -> tuple[Kpis, dict[str, Kpis]]:
             sentiment=sentiment[sel].reshape(-1, 4).sum(axis=0),
             followers_start=total(f_start) if has_followers else None,
             followers_end=total(f_end) if has_followers else None,
+            audience=_audience(prepared, period, codes),
         )
 
     overall = build(slice(None), minutes)
