@@ -531,13 +531,15 @@ def _audience(prepared: Prepared, period: Period, codes: set[int] | None) -> _Au
     )
     flows = flows[flows["days"] == n_days]
     growth: dict[tuple[int, str], int] = {
-        (int(k[0]), str(k[1])): int(r.gained) - int(r.lost) for k, r in flows.iterrows()
+        (int(code), str(account)): int(gained) - int(lost)
+        for (code, account), gained, lost in zip(flows.index, flows["gained"], flows["lost"], strict=True)
     }
     rounded = False
-    for key, row in _follower_accounts(followers, period).iterrows():
-        account = (int(key[0]), str(key[1]))
+    counts = _follower_accounts(followers, period)
+    for (code, name), start, end in zip(counts.index, counts["start"], counts["end"], strict=True):
+        account = (int(code), str(name))
         if account not in growth:
-            growth[account] = int(row["end"]) - int(row["start"])
+            growth[account] = int(end) - int(start)
             rounded = rounded or prepared.platforms[account[0]] in ROUNDED_PUBLIC_COUNTS
     reach = inside.groupby("date")["reach"].sum(min_count=1).dropna()
     return _Audience(
