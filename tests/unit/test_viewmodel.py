@@ -199,3 +199,39 @@ def test_every_msgid_has_a_french_translation() -> None:
     used = _template_msgids() | _python_msgids()
     assert len(used) > 100
     assert sorted(used - translated) == []
+
+
+def _channel_tables(days_with_flows: int) -> Tables:
+    """A YouTube channel in October 2026: public counts (rounded) and Analytics days."""
+    followers = pd.DataFrame([{"platform": "youtube", "account": "UC1", "date": d, "followers": n}
+                              for d, n in (("2026-09-30", 12000), ("2026-10-31", 13000))])  # fmt: skip
+    days = pd.DataFrame(
+        [{"platform": "youtube", "account": "UC1", "date": f"2026-{m:02d}-{d:02d}", "followers_gained": 31,
+          "followers_lost": 1, "views": 1000, "reach": None}
+         for m, last in ((9, 30), (10, days_with_flows)) for d in range(1, last + 1)]
+    )  # fmt: skip
+    return Tables(followers=normalize("followers", followers), account_daily=normalize("account_daily", days))
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_account_figures_and_the_rounded_count_note(lang: str) -> None:
+    from pulse.config import Account
+
+    brand = Brand(id="northwind", name="Northwind", language=lang, timezone="Europe/Paris",
+                  accounts=[Account(platform="youtube", id="UC1")])  # fmt: skip
+    exact = _view(brand, _channel_tables(31))
+    (row,) = exact.accounts
+    assert row.platform == "youtube" and row.follows == "+961" and row.unfollows == "−31"
+    assert row.views.startswith("31") and "3" in row.views_change  # 31,000 vs 30,000 in September: +3 %
+    growth = next(c for c in exact.cards if c.key == "follower_growth")
+    assert growth.value == "+930" and growth.note == ""
+    assert not any("≈" in n for n in exact.notes)
+    html = render_html(exact)
+    assert 'id="accounts-title"' in html
+    rounded = _view(brand, _channel_tables(28))  # Analytics lags: the month rests on the public count
+    growth = next(c for c in rounded.cards if c.key == "follower_growth")
+    assert growth.value.replace("\u202f", "").replace("\xa0", "").replace(",", "") == "+1000" and growth.note
+    assert rounded.platforms[0].follower_growth.startswith("≈")
+    note = next(n for n in rounded.notes if "≈" in n)
+    assert ("3 significant figures" if lang == "en" else "3 chiffres significatifs") in note
+    assert "YouTube" in note

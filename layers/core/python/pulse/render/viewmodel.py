@@ -75,6 +75,20 @@ class PlatformRow:
 
 
 @dataclass(frozen=True)
+class AccountRow:
+    """One platform's account-level figures (``account_daily``), each with its change on the month before."""
+
+    platform: str
+    name: str
+    views: str
+    views_change: str
+    reach: str
+    reach_change: str
+    follows: str
+    unfollows: str
+
+
+@dataclass(frozen=True)
 class ChartView:
     id: str
     title: str
@@ -140,6 +154,8 @@ class ReportView:
     has_sentiment: bool = False
     #: "Incidents" and "What people complained about" (pulse/watch/report.py); None: not computed.
     watch: WatchSections | None = None
+    #: Account views, daily reach, follows and unfollows per platform (only platforms that report them).
+    accounts: list[AccountRow] = field(default_factory=list)
 
     def t(self, message: str) -> str:
         return gettext(self.lang, message)
@@ -271,6 +287,11 @@ def _cards(
         ),
         ("sentiment_net", t("Net sentiment"), kpis.sentiment.net, prev.sentiment.net, "signed_ratio", True, False),
     ]  # fmt: skip
+    notes_of = (
+        {"follower_growth": t("approximate (YouTube's rounded count)")}
+        if kpis.follower_growth_rounded
+        else {}
+    )
     cards = []
     for key, label, cur, old, kind, rate, lower in specs:
         if key == "sentiment_net":  # a difference of two ratios in [-1, 1], not percentage points
@@ -289,7 +310,7 @@ def _cards(
                 direction,
                 tone,
                 arrow,
-                note=hours_label if key == "business_hours_first_response" else "",
+                note=hours_label if key == "business_hours_first_response" else notes_of.get(key, ""),
             )
         )
     return cards
@@ -439,6 +460,7 @@ def build_report_view(
         unanswered_count=data.unanswered_count,
         has_sentiment=has_sentiment(data),
         watch=sections,
+        accounts=account_rows(ctx),
     )
 
 
@@ -616,7 +638,45 @@ def platform_rows(ctx: _Context) -> list[PlatformRow]:
                 response_rate=fmt.percent(k.response_rate, lang),
                 first_response=fmt.duration(k.first_response_time_median_minutes, lang),
                 followers=fmt.number(k.followers_end, lang),
-                follower_growth=_value(k.follower_growth, "signed", lang),
+                follower_growth=("≈ " if k.follower_growth_rounded else "")
+                + _value(k.follower_growth, "signed", lang),
+            )
+        )
+    return rows
+
+
+def account_rows(ctx: _Context) -> list[AccountRow]:
+    """The account-level table: platforms that report views, reach, follows or unfollows of the account."""
+    lang, rows = ctx.lang, []
+    for p in ctx.data.platforms:
+        k, prev = ctx.data.kpi_set.by_platform[p], ctx.data.kpi_set.previous_by_platform[p]
+        figures = (k.account_views, k.account_reach_daily_average, k.followers_gained, k.followers_lost)
+        if all(v is None for v in figures):
+            continue
+        views_change = _change(
+            k.account_views, prev.account_views, rate=False, lower_is_better=False, lang=lang
+        )
+        reach_change = _change(
+            k.account_reach_daily_average,
+            prev.account_reach_daily_average,
+            rate=False,
+            lower_is_better=False,
+            lang=lang,
+        )
+        rows.append(
+            AccountRow(
+                platform=p,
+                name=_platform_name(p),
+                views=fmt.compact(k.account_views, lang),
+                views_change=" ".join(filter(None, (views_change[3], views_change[0]))),
+                reach=fmt.compact(k.account_reach_daily_average, lang),
+                reach_change=" ".join(filter(None, (reach_change[3], reach_change[0]))),
+                follows=fmt.MISSING
+                if k.followers_gained is None
+                else "+" + fmt.number(k.followers_gained, lang),
+                unfollows=fmt.MISSING
+                if k.followers_lost is None
+                else "−" + fmt.number(k.followers_lost, lang),
             )
         )
     return rows
@@ -685,6 +745,20 @@ def notes(ctx: _Context) -> list[str]:
             )
             % {"platforms": ", ".join(no_views)}
         )
+    rounded = [
+        _platform_name(p)
+        for p in ctx.data.platforms
+        if ctx.data.kpi_set.by_platform[p].follower_growth_rounded
+    ]
+    if rounded:
+        out.append(
+            t(
+                "%(platforms)s: follower growth rests on the public subscriber count, which YouTube rounds to "
+                "3 significant figures, so it is approximate (≈). Authorising YouTube Analytics gives the exact "
+                "subscribers gained and lost."
+            )
+            % {"platforms": ", ".join(rounded)}
+        )
     return out
 
 
@@ -703,7 +777,10 @@ def glossary(lang: str, opening_hours: str = "", timezone: str = "") -> list[Glo
         ("Median first response", "Median of the answered messages' first response times: the earliest brand reply's time minus the message's time."),
         ("Median first response in opening hours", "The same median, counting only the part of [message, first reply] that overlaps the brand's opening hours (%(hours)s, %(tz)s)."),
         ("Followers", "Sum over accounts of each account's last follower count in the period."),
-        ("Follower growth", "Followers at the end minus followers at the start, where the start is each account's last count before the period's first day (else its first count inside the period)."),
+        ("Follower growth", "Per account, its follows minus its unfollows over the period when the platform gives both for every day of it; otherwise its followers at the end minus at the start, where the start is its last count before the period's first day (else its first count inside the period). Summed over accounts."),
+        ("Account views", "Sum over the period's days of the views of everything an account showed that day, as the platform reports them for the whole account (not only the month's posts)."),
+        ("Average daily reach", "Mean, over the period's days that have a value, of the day's unique accounts reached (summed over the brand's accounts). Not a monthly unique reach: the same person counts once per day."),
+        ("Follows and unfollows", "New follows and unfollows of the period's days that have a value, as the platform counts them (LinkedIn: follows only)."),
         ("Net sentiment", "(positive − negative) / (positive + negative) over the period's messages received that carry a sentiment label, from −1 to +1; not available when both are 0."),
         ("Messages to follow up", "Messages received in the period with no brand reply: complaints (negative) first, then questions, then the other messages, positive ones last; within each, the most negative score first, then the oldest."),
     ]  # fmt: skip
