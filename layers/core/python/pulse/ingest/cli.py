@@ -60,6 +60,8 @@ def _fail(exc: PulseError) -> typer.Exit:
 def _format(value: Any, percent: bool = False) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if percent:
         return f"{value:.2%}"
     if isinstance(value, float):
