@@ -254,6 +254,12 @@ def duckdb_kpis(
         start, end = record["followers_start"], record["followers_end"]
         record["follower_growth"] = None if start is None else end - start
         record["follower_growth_rate"] = None if not start else (end - start) / start
+        # The generated data has no account_daily rows (and no YouTube): growth rests on the
+        # snapshots, no account-level figure is known.
+        record["follower_growth_rounded"] = False
+        record |= dict.fromkeys(
+            ("followers_gained", "followers_lost", "account_views", "account_reach_daily_average")
+        )
         out[key] = {k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in record.items()}
     return out
 
