@@ -221,3 +221,35 @@ def test_youtube_without_analytics_scope_falls_back_to_the_public_count(
     assert tables.followers.set_index("platform").loc["youtube", "followers"] == 12030
     assert any("rounded to 3 significant figures" in w for w in src.last_report.schema_warnings)
     assert src.last_report.ok
+
+
+def test_throttled_account_insights_resume_after_the_last_day_read(
+    store: LocalStore, graph: FakeGraph
+) -> None:
+    """Meta throttling (code 4 on a 400, https://developers.facebook.com/docs/graph-api/overview/rate-limiting/)
+    in the middle of a first run: the days read are kept, the next run starts after them."""
+    from tests.functional.platform_fakes import Request, meta_error
+
+    answer_day = graph.user_insights
+    calls = {"n": 0}
+
+    def throttled(request: Request) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 9:  # the 5th day's first call
+            return 400, {"Content-Type": "application/json"}, meta_error(4).encode()
+        return answer_day(request)
+
+    graph.user_insights = throttled  # type: ignore[method-assign]
+    lake = Lake(store)
+    start = NOW - timedelta(days=20)
+    first = meta_source(store, graph)
+    lake.write(META.id, ZoneInfo(META.timezone), first.fetch(META, start, NOW))
+    first.commit()
+    mine = {a.platform: a for a in first.last_report.accounts}["instagram"]
+    assert mine.rate_limited and mine.account_days == 4
+    graph.user_insights = answer_day  # type: ignore[method-assign]
+    graph.requests.clear()
+    again = meta_source(store, graph)
+    again.fetch(META, start, NOW)
+    asked = sorted({int(c.arg("since") or 0) for c in graph.paths(r"/v24\.0/17841400000000001/insights")})
+    assert pd.Timestamp(asked[0], unit="s").date() == start.date() + timedelta(days=4)  # the 5th day on

@@ -19,7 +19,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal, NoReturn
 
 import pandas as pd
@@ -598,6 +598,13 @@ class AccountRun:
         first = max(self.lower_bound(stream), self.now - timedelta(days=max_days)).date()
         last = self.now.date()
         return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+    def day_done(self, stream: str, day: date) -> None:
+        """Record that ``day`` of a daily stream is read: an interrupted pass (budget, throttling)
+        resumes after it next run instead of starting over (the days before are in this run's rows)."""
+        self.checkpoint.stream(stream).newest_time = datetime.combine(
+            day + timedelta(days=1), time(), UTC
+        ).isoformat()
 
     def lower_bound(self, stream: str) -> datetime:
         """Oldest time a stream must reach: its last newest item, or ``start`` on the first run."""

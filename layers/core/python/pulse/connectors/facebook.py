@@ -92,6 +92,7 @@ class FacebookConnector(GraphConnector):
                     continue
                 for metric in run.expect(doc, "data"):
                     run.item(metric, self._page_metric)
+            run.day_done("page_insights", window[-1])
         run.checkpoint.stream("page_insights").newest_time = run.now.isoformat()
 
     def _page_metric(self, metric: dict[str, Any]) -> None:

@@ -93,6 +93,7 @@ class InstagramConnector(GraphConnector):
                     continue
                 for metric in run.expect(doc, "data"):
                     run.item(metric, partial(self._account_metric, day=day))
+            run.day_done("account_insights", day)
         run.checkpoint.stream("account_insights").newest_time = run.now.isoformat()
 
     def _account_metric(self, metric: dict[str, Any], day: date) -> None:
