@@ -129,6 +129,11 @@ def test_fetch_every_platform_then_report(fakes: dict[str, Any], tmp_path: Path)
         "Facebook, Instagram, LinkedIn : les réponses aux publications parues plus de 90 jours avant la fin "
         "de la période ne sont pas récupérées."
     ) in unescape(html)
+    # Account-level days (Page and IG insights, LinkedIn gains, YouTube Analytics) reach the report.
+    for platform in ("facebook", "instagram", "linkedin", "youtube"):
+        assert kpis["by_platform"][platform]["followers_gained"] > 0, platform
+    assert kpis["by_platform"]["facebook"]["account_views"] > 0
+    assert 'id="accounts-title"' in html
 
 
 def test_tiktok_through_pulse_fetch_keeps_its_rotating_refresh_token(tmp_path: Path) -> None:
