@@ -9,6 +9,13 @@ Stored as JSON at ``state/<brand>/<platform>/<account-slug>.json`` (see
      "streams": {"tweets": {"since_id": "...", "newest_time": null, "resume": null}, ...},
      "threads": {"<post id>": "<its time>"}, "recent": {"<post id>": "<its time>"}}
 
+The account-level daily streams (``page_insights``, ``account_insights``,
+``follower_gains``, ``channel_days``, December 2026) are ordinary stream
+cursors: ``newest_time`` is the day after the last day read while a pass is
+under way (a throttled first run resumes there), the run's time once it
+completes. A version-2 checkpoint written before them simply has no such
+cursor: the stream starts from the run's ``start``, no version change needed.
+
 Version 1 (no ``version`` key, written before December 2026) kept all of that
 at the top level: :meth:`Checkpoint.from_dict` still reads it, and the next
 save writes version 2. A checkpoint of a newer version than this code knows is
