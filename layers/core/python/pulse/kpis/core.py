@@ -468,6 +468,8 @@ def _follower_accounts(followers: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Per (code, account) with a snapshot in the period: ``start`` and ``end`` counts."""
     inside = _month_days(followers, period).sort_values("date", kind="stable")
     keys = ["code", "account"]
+    if inside.empty:
+        return pd.DataFrame({"start": [], "end": []}, index=pd.MultiIndex.from_arrays([[], []], names=keys))
     grouped = inside.groupby(keys, sort=False)["followers"]
     end = grouped.last()
     before = followers[followers["date"].to_numpy() < np.datetime64(period.first_day, "us")]
@@ -476,14 +478,11 @@ def _follower_accounts(followers: pd.DataFrame, period: Period) -> pd.DataFrame:
     return pd.DataFrame({"start": start, "end": end})
 
 
-def _followers_by_platform(
-    followers: pd.DataFrame, period: Period, n: int
-) -> tuple[I64, I64, npt.NDArray[np.int64]]:
-    """Per platform code: start sum, end sum, number of accounts with a snapshot in the period."""
+def _followers_by_platform(counts: pd.DataFrame, n: int) -> tuple[I64, I64, npt.NDArray[np.int64]]:
+    """Per platform code, from :func:`_follower_accounts`: start sum, end sum, accounts with a snapshot."""
     starts = np.zeros(n, dtype=np.int64)
     ends = np.zeros(n, dtype=np.int64)
     accounts = np.zeros(n, dtype=np.int64)
-    counts = _follower_accounts(followers, period)
     if counts.empty:
         return starts, ends, accounts
     codes = counts.index.get_level_values("code").to_numpy().astype(np.int16)
@@ -495,7 +494,7 @@ def _followers_by_platform(
 
 @dataclass(frozen=True)
 class _Audience:
-    """Account-level figures of one period and one selection of platforms (see :func:`_audience`)."""
+    """Account-level figures of one period and one selection of platforms (see :func:`_audiences`)."""
 
     growth: int | None = None
     rounded: bool = False
@@ -505,51 +504,80 @@ class _Audience:
     reach_daily_average: float | None = None
 
 
-def _known_sum(values: pd.Series) -> int | None:
-    known = values.dropna()
-    return int(sum(int(v) for v in known)) if len(known) else None
+def _sums(days: pd.DataFrame, column: str) -> tuple[int | None, dict[int, int]]:
+    """Sum of the known values of ``column`` overall (None when none is known) and per platform code."""
+    known = days[["code", column]].dropna()
+    if known.empty:
+        return None, {}
+    by_code = known.groupby("code")[column].sum()
+    codes: list[int] = by_code.index.to_numpy(dtype=np.int64).tolist()
+    sums: list[int] = by_code.to_numpy(dtype=np.int64).tolist()
+    return int(known[column].sum()), dict(zip(codes, sums, strict=True))
 
 
-def _audience(prepared: Prepared, period: Period, codes: set[int] | None) -> _Audience:
-    """Follower growth, follows, unfollows, account views and daily reach of ``period``.
+def _audiences(
+    prepared: Prepared, period: Period, counts: pd.DataFrame
+) -> tuple[_Audience, dict[int, _Audience]]:
+    """Follower growth, follows, unfollows, account views and daily reach of ``period``, overall and per code.
 
     Each account's growth is its follows minus its unfollows summed over the
     period when both are known for every day of it, else its last snapshot
-    minus its start count (see :func:`_follower_accounts`); accounts without
-    either are left out, and the growth is None when no account has one.
+    minus its start count (``counts``, from :func:`_follower_accounts`); accounts
+    without either are left out, and a growth is None when no account has one.
     ``rounded``: some account's growth rests on a count in :data:`ROUNDED_PUBLIC_COUNTS`.
     """
-    days, followers = prepared.account_days, prepared.followers
-    if codes is not None:
-        days = days[days["code"].isin(codes)]
-        followers = followers[followers["code"].isin(codes)]
-    inside = _month_days(days, period)
-    n_days = (period.last_day - period.first_day).days + 1
-    both = inside.dropna(subset=["followers_gained", "followers_lost"])
-    flows = both.groupby(["code", "account"], sort=False).agg(
-        days=("date", "nunique"), gained=("followers_gained", "sum"), lost=("followers_lost", "sum")
-    )
-    flows = flows[flows["days"] == n_days]
-    growth: dict[tuple[int, str], int] = {
-        (int(code), str(account)): int(gained) - int(lost)
-        for (code, account), gained, lost in zip(flows.index, flows["gained"], flows["lost"], strict=True)
-    }
-    rounded = False
-    counts = _follower_accounts(followers, period)
+    days = _month_days(prepared.account_days, period)
+    growth: dict[tuple[int, str], int] = {}
+    if len(days):
+        n_days = (period.last_day - period.first_day).days + 1
+        both = days.dropna(subset=["followers_gained", "followers_lost"])
+        flows = both.groupby(["code", "account"], sort=False).agg(
+            days=("date", "nunique"), gained=("followers_gained", "sum"), lost=("followers_lost", "sum")
+        )
+        flows = flows[flows["days"] == n_days]
+        growth = {
+            (int(code), str(account)): int(gained) - int(lost)
+            for (code, account), gained, lost in zip(flows.index, flows["gained"], flows["lost"], strict=True)
+        }
+    rounded: set[tuple[int, str]] = set()
     for (code, name), start, end in zip(counts.index, counts["start"], counts["end"], strict=True):
         account = (int(code), str(name))
         if account not in growth:
             growth[account] = int(end) - int(start)
-            rounded = rounded or prepared.platforms[account[0]] in ROUNDED_PUBLIC_COUNTS
-    reach = inside.groupby("date")["reach"].sum(min_count=1).dropna()
-    return _Audience(
+            if prepared.platforms[account[0]] in ROUNDED_PUBLIC_COUNTS:
+                rounded.add(account)
+    codes = sorted({c for c, _ in growth} | {int(c) for c in days["code"].unique()})
+    if len(days):
+        gained, gained_by = _sums(days, "followers_gained")
+        lost, lost_by = _sums(days, "followers_lost")
+        views, views_by = _sums(days, "views")
+        reach = days[["code", "date", "reach"]].dropna()
+        daily = reach.groupby("date")["reach"].sum()
+        by_code_day = reach.groupby(["code", "date"])["reach"].sum().groupby(level="code").mean()
+    else:  # no account days (most sources today): nothing to group
+        gained = lost = views = None
+        gained_by, lost_by, views_by = {}, {}, {}
+        daily = by_code_day = pd.Series(dtype="float64")
+    overall = _Audience(
         growth=sum(growth.values()) if growth else None,
-        rounded=rounded,
-        gained=_known_sum(inside["followers_gained"]),
-        lost=_known_sum(inside["followers_lost"]),
-        views=_known_sum(inside["views"]),
-        reach_daily_average=float(reach.mean()) if len(reach) else None,
+        rounded=bool(rounded),
+        gained=gained,
+        lost=lost,
+        views=views,
+        reach_daily_average=float(daily.mean()) if len(daily) else None,
     )
+    per_code = {}
+    for code in codes:
+        mine = [g for (c, _), g in growth.items() if c == code]
+        per_code[code] = _Audience(
+            growth=sum(mine) if mine else None,
+            rounded=any(c == code for c, _ in rounded),
+            gained=gained_by.get(code),
+            lost=lost_by.get(code),
+            views=views_by.get(code),
+            reach_daily_average=float(by_code_day[code]) if code in by_code_day.index else None,
+        )
+    return overall, per_code
 
 
 def _kpis(
@@ -635,13 +663,15 @@ def kpis_of(prepared: Prepared, period: Period) -> tuple[Kpis, dict[str, Kpis]]:
     order = np.argsort(r_code, kind="stable")
     by_code = np.split(minutes[order], np.cumsum(np.bincount(r_code, minlength=n))[:-1]) if n else []
 
-    f_start, f_end, f_accounts = _followers_by_platform(prepared.followers, period, n)
+    follower_counts = _follower_accounts(prepared.followers, period)
+    f_start, f_end, f_accounts = _followers_by_platform(follower_counts, n)
+    overall_audience, audience_of = _audiences(prepared, period, follower_counts)
 
     def build(sel: slice, times: npt.NDArray[np.float64]) -> Kpis:
         def total(values: npt.NDArray[Any]) -> int:
             return int(np.sum(values[sel]))
 
-        codes = None if sel == slice(None) else set(range(n)[sel])
+        code = range(n)[sel][0] if sel != slice(None) else None
 
         has_followers = total(f_accounts) > 0
         return _kpis(
@@ -659,7 +689,7 @@ def kpis_of(prepared: Prepared, period: Period) -> tuple[Kpis, dict[str, Kpis]]:
             sentiment=sentiment[sel].reshape(-1, 4).sum(axis=0),
             followers_start=total(f_start) if has_followers else None,
             followers_end=total(f_end) if has_followers else None,
-            audience=_audience(prepared, period, codes),
+            audience=overall_audience if code is None else audience_of.get(code, _Audience()),
         )
 
     overall = build(slice(None), minutes)
