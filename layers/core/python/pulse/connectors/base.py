@@ -510,14 +510,14 @@ class AccountRun:
         followers = count(value)
         if followers is None:
             return
-        date = _iso_day(day)
-        if any(r["date"] == date for r in self.followers):
+        iso = _iso_day(day)
+        if any(r["date"] == iso for r in self.followers):
             return
         self.followers.append(
             {
                 "platform": self.account.platform,
                 "account": self.account.id,
-                "date": date,
+                "date": iso,
                 "followers": followers,
             }
         )
@@ -531,10 +531,10 @@ class AccountRun:
         unknown = set(metrics) - set(ACCOUNT_METRICS)
         if unknown:
             raise TypeError(f"unknown account metrics {unknown}")
-        date = _iso_day(day)
+        iso = _iso_day(day)
         row = self.account_days.setdefault(
-            date,
-            {"platform": self.account.platform, "account": self.account.id, "date": date}
+            iso,
+            {"platform": self.account.platform, "account": self.account.id, "date": iso}
             | dict.fromkeys(ACCOUNT_METRICS),
         )
         for name, value in metrics.items():
