@@ -98,7 +98,8 @@ def test_fetch_watches_the_brands_it_fetched_like_the_daily_job(tmp_path: Path) 
     assert watched[0]["errors"] == [] and watched[0]["pulse"], watched[0]
     quiet = run("fetch", "--brand", "cafe-boreal", "--no-watch", "--out", str(out))
     assert quiet.returncode == 0, quiet.stderr
-    assert [json.loads(line) for line in quiet.stdout.strip().splitlines()][0]["brands"] == 1
+    (only,) = (json.loads(line) for line in quiet.stdout.strip().splitlines())
+    assert only["brands"] == 1, "--no-watch prints the fetch summary alone"
 
 
 @pytest.mark.parametrize("command", ["demo", "fetch", "report", "serve", "brands"])
