@@ -20,7 +20,7 @@ import pandas as pd
 
 from pulse.config import Account, Brand
 from pulse.sources.base import Progress, Source
-from pulse.tables import Tables, normalize
+from pulse.tables import ACCOUNT_METRICS, DATED_TABLES, TABLES, Tables, normalize
 
 # Inbound messages are composed from parts (opening, what happened, detail, ending, emoji), per
 # language and theme, with typos, missing accents, hashtags and the odd message in the other
@@ -358,7 +358,7 @@ class DemoSource(Source):
         # Replies and follow-ups of messages from earlier days may land in the window.
         first = (start.astimezone(tz) - timedelta(days=4)).date()
         last = (end.astimezone(tz)).date()
-        posts, messages, followers = [], [], []
+        posts, messages, followers, account_days = [], [], [], []
         for account in brand.accounts:
             day = first
             while day <= last:
@@ -366,6 +366,7 @@ class DemoSource(Source):
                 posts += p
                 messages += m
                 followers += f
+                account_days += self._account_day(brand, account, day)
                 day += timedelta(days=1)
         lo, hi = pd.Timestamp(start).tz_convert(UTC), pd.Timestamp(end).tz_convert(UTC)
         tables = Tables(
@@ -374,6 +375,9 @@ class DemoSource(Source):
             followers=normalize(
                 "followers", pd.DataFrame(followers or None, columns=_FOL_COLS), where="demo"
             ),
+            account_daily=normalize(
+                "account_daily", pd.DataFrame(account_days or None, columns=_DAY_COLS), where="demo"
+            ),
         )
         tables.posts = tables.posts[(tables.posts["created_at"] >= lo) & (tables.posts["created_at"] < hi)]
         tables.messages = tables.messages[
@@ -381,18 +385,54 @@ class DemoSource(Source):
         ]
         local_lo = pd.Timestamp(start.astimezone(tz).date())
         local_hi = pd.Timestamp(end.astimezone(tz).date())
-        tables.followers = tables.followers[
-            (tables.followers["date"] >= local_lo) & (tables.followers["date"] < local_hi)
-        ]
-        for name in ("posts", "messages", "followers"):
+        for dated in DATED_TABLES:
+            frame = tables.get(dated)
+            setattr(tables, dated, frame[(frame["date"] >= local_lo) & (frame["date"] < local_hi)])
+        for name in TABLES:
             setattr(tables, name, tables.get(name).reset_index(drop=True))
         return tables
+
+    def _follower_count(
+        self, brand: Brand, account: Account, day: date, rng: np.random.Generator | None = None
+    ) -> int:
+        """The day's follower snapshot: steady growth that speeds up a little every month, plus
+        noise (the first draw of the day's generator, so the day's other draws don't depend on it)."""
+        if rng is None:
+            rng = np.random.default_rng(_seed(brand.id, account.platform, account.id, day.isoformat()))
+        age = (day - self.epoch).days
+        growth = (8 + 20 * _brand_offset(brand)) * (1 + 0.04 * (age // 30))
+        base_followers = PLATFORM_PROFILE[account.platform][0]
+        return int(base_followers * (0.6 + _brand_offset(brand)) + growth * age + rng.normal(0, 15))
+
+    def _account_day(self, brand: Brand, account: Account, day: date) -> list[dict[str, object]]:
+        """What the platform's account insights would say of the day (only where its API gives
+        them: Facebook, Instagram, LinkedIn, YouTube; LinkedIn has no unfollows). Follows minus
+        unfollows is exactly the change of the snapshots, as on a real account."""
+        metrics = ACCOUNT_INSIGHTS.get(account.platform)
+        if not metrics:
+            return []
+        rng = np.random.default_rng(_seed(brand.id, account.platform, account.id, day.isoformat(), "account"))
+        count = self._follower_count(brand, account, day)
+        net = count - self._follower_count(brand, account, day - timedelta(days=1))
+        lost = max(int(rng.poisson(count * 0.0007)), -net)
+        age = (day - self.epoch).days
+        views = int(count * rng.lognormal(-0.4, 0.35) * (1 + 0.02 * (age // 30)))
+        values: dict[str, object] = {
+            "followers_gained": net + lost,
+            "followers_lost": lost,
+            "views": views,
+            "reach": int(views * rng.uniform(0.45, 0.75)),
+            "profile_views": int(views * rng.uniform(0.01, 0.03)),
+        }
+        row: dict[str, object] = {"platform": account.platform, "account": account.id, "date": day}
+        row.update({m: values[m] if m in metrics else None for m in ACCOUNT_METRICS})
+        return [row]
 
     def _day(
         self, brand: Brand, account: Account, day: date, tz: ZoneInfo
     ) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
         rng = np.random.default_rng(_seed(brand.id, account.platform, account.id, day.isoformat()))
-        base_followers, posts_per_day, inbound_per_day, has_views = PLATFORM_PROFILE[account.platform]
+        _, posts_per_day, inbound_per_day, has_views = PLATFORM_PROFILE[account.platform]
         lang = brand.language
         other = "en" if lang == "fr" else "fr"
         offset = _brand_offset(brand)
@@ -400,9 +440,7 @@ class DemoSource(Source):
         weekend = day.weekday() >= 5
         midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
 
-        # Followers: steady growth that speeds up a little every month, plus noise.
-        growth = (8 + 20 * offset) * (1 + 0.04 * (age // 30))
-        count = int(base_followers * (0.6 + offset) + growth * age + rng.normal(0, 15))
+        count = self._follower_count(brand, account, day, rng)
         followers = [{"platform": account.platform, "account": account.id, "date": day, "followers": count}]
 
         posts: list[dict[str, object]] = []
@@ -500,3 +538,12 @@ _POST_COLS = ["platform", "account", "post_id", "created_at", "text", "impressio
               "likes", "comments", "shares", "saves", "clicks"]  # fmt: skip
 _MSG_COLS = ["platform", "account", "message_id", "created_at", "author", "from_brand", "in_reply_to", "text"]
 _FOL_COLS = ["platform", "account", "date", "followers"]
+_DAY_COLS = ["platform", "account", "date", *ACCOUNT_METRICS]
+
+#: The account-day metrics each platform's API gives (docs/connectors.md); others give none.
+ACCOUNT_INSIGHTS: dict[str, frozenset[str]] = {
+    "facebook": frozenset({"followers_gained", "followers_lost", "views", "reach"}),
+    "instagram": frozenset({"followers_gained", "followers_lost", "views", "reach", "profile_views"}),
+    "linkedin": frozenset({"followers_gained"}),
+    "youtube": frozenset({"followers_gained", "followers_lost", "views"}),
+}
