@@ -198,7 +198,9 @@ def test_linkedin_catches_a_comment_made_today_on_a_200_day_old_post_from_the_no
         first.fetch(LI_BRAND, NOW - timedelta(days=3), NOW)
         first.commit()
         fan = li_comment(api, old, 1, LATER - timedelta(hours=3), "urn:li:person:fan1", "Toujours en stock ?")
-        answer = li_comment(api, old, 2, LATER - timedelta(hours=1), FakeLinkedIn.ORG, "Oui !", fan["commentUrn"])
+        answer = li_comment(
+            api, old, 2, LATER - timedelta(hours=1), FakeLinkedIn.ORG, "Oui !", fan["commentUrn"]
+        )
         other = li_comment(api, older, 3, LATER - timedelta(hours=2), "urn:li:person:fan2", "Et celui-ci ?")
         api.now, api.notification_page = LATER, 1  # one notification a page: paging.total is followed
         later = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"}, now=LATER)
@@ -217,7 +219,9 @@ def test_linkedin_catches_a_comment_made_today_on_a_200_day_old_post_from_the_no
     assert later.reply_reach() == {"linkedin": "any"}
     assert len(calls) >= 2 and all(c.arg("q") == "criteria" for c in calls)
     # the cursor moved to the newest notification: the next run starts there
-    assert li_state(store)["streams"]["notifications"]["newest_time"] == (LATER - timedelta(hours=2)).isoformat()
+    assert (
+        li_state(store)["streams"]["notifications"]["newest_time"] == (LATER - timedelta(hours=2)).isoformat()
+    )
 
 
 def test_linkedin_first_notifications_read_goes_back_60_days_at_most(store: LocalStore) -> None:

@@ -284,6 +284,8 @@ class LinkedInConnector(Connector):
         action = node["action"]
         source = node.get("decoratedSourcePost")
         if action == "COMMENT":
+            if isinstance(source, dict) and source.get("owner") not in (None, self.org):
+                return None  # not a post of the organisation
             post = source.get("entity") if isinstance(source, dict) else None
             post = post or node["sourcePost"]
             if not isinstance(post, str) or not post.startswith("urn:li:"):
