@@ -883,7 +883,8 @@ class FakeLinkedIn(FakeApi):
     (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api);
     lifetime ``totalShareStatistics`` per share/ugcPost
     (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/share-statistics);
-    a post's comments are first-level only, replies under the comment's URN (see ``social_comments``).
+    a post's comments are first-level only, replies under the comment's URN (see ``social_comments``);
+    the organisation's social action notifications (see ``notifications_finder``).
     """
 
     ORG = "urn:li:organization:7734"
@@ -909,6 +910,15 @@ class FakeLinkedIn(FakeApi):
         self.route(r"/rest/organizationalEntityFollowerStatistics", self.follower_statistics)
         # daily gains (organic, paid); today is not computed yet
         self.gains = {NOW.date() - timedelta(days=n): (10 + n, n % 2) for n in range(1, 40)}
+        #: The clock the notifications' 60-day retention is measured against.
+        self.now = NOW
+        #: Whether the token's member is an ADMINISTRATOR of the page (``rw_organization_admin``).
+        self.admin = True
+        #: Posts of other members mentioning the organisation (SHARE_MENTION notifications).
+        self.mentions: list[dict[str, Any]] = []
+        #: A smaller page than asked for (None: as asked); the connector follows ``paging.total``.
+        self.notification_page: int | None = None
+        self.route(r"/rest/organizationalEntityNotifications", self.notifications_finder)
 
     def follower_statistics(self, request: Request) -> Answer:
         """Time-bound follower statistics: ``timeIntervals=(timeRange:(start:ms,end:ms),timeGranularityType:DAY)``
@@ -993,6 +1003,64 @@ class FakeLinkedIn(FakeApi):
         return json_answer(
             {"paging": {"start": start, "count": count, "total": len(items)}, "elements": page}
         )
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every notification LinkedIn would hold: a ``COMMENT`` for each comment of a member on a
+        post of the organisation (the organisation's own answers notify nobody), a ``SHARE_MENTION``
+        for each mention; newest first. Shapes from the page's notification examples: ``sourcePost``
+        is the post's activity, ``decoratedSourcePost.entity`` the post itself,
+        ``decoratedGeneratedActivity.comment``/``.share`` the new activity, ``lastModifiedAt`` in ms
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-social-action-notifications)."""
+        by_id = {p["id"]: p for p in self.posts}
+        out: list[dict[str, Any]] = []
+        for post, comments in self.comments.items():
+            activity = "urn:li:activity:" + post.rsplit(":", 1)[-1]
+            for c in comments:
+                if c["actor"] == self.ORG or not isinstance((c.get("created") or {}).get("time"), int):
+                    continue  # the organisation's own answers notify nobody; a broken test record neither
+                out.append({"notificationId": 5600000000 + len(out), "organizationalEntity": self.ORG, "action": "COMMENT",
+                            "sourcePost": activity, "lastModifiedAt": c["created"]["time"],
+                            "decoratedSourcePost": {"entity": post, "owner": self.ORG, "mediaCategory": "NONE",
+                                                    "text": (by_id.get(post) or {}).get("commentary", "")},
+                            "generatedActivity": c["commentUrn"],
+                            "decoratedGeneratedActivity": {"comment": {"entity": c["commentUrn"], "owner": c["actor"],
+                                                                       "text": c["message"]["text"], "object": activity}}})  # fmt: skip
+        for m in self.mentions:
+            out.append({"notificationId": 5700000000 + len(out), "organizationalEntity": self.ORG, "action": "SHARE_MENTION",
+                        "sourcePost": m["id"], "lastModifiedAt": m["createdAt"], "generatedActivity": m["id"],
+                        "decoratedGeneratedActivity": {"share": {"entity": m["id"], "owner": m["author"],
+                                                                 "text": m["commentary"]}}})  # fmt: skip
+        return sorted(out, key=lambda n: n["lastModifiedAt"], reverse=True)
+
+    def notifications_finder(self, request: Request) -> Answer:
+        """``GET /rest/organizationalEntityNotifications?q=criteria``: the ``organizationalEntity``'s
+        notifications of the listed ``actions`` inside ``timeRange=(start:ms,end:ms)``, with
+        ``start``/``count`` paging and ``paging.total``; notifications are "retained and available to
+        pull for 60 days", so older ones never come back; ``rw_organization_admin`` is restricted to
+        members with the ADMINISTRATOR role, others get a 403
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-social-action-notifications,
+        "Permissions" and "Retrieve Notifications"; error body as in
+        https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling)."""
+        import re as _re
+
+        if not self.admin:
+            return json_answer({"status": 403, "serviceErrorCode": 100, "code": "ACCESS_DENIED",
+                                "message": "Not enough permissions to access: organizationalEntityNotifications.FINDER-criteria"},
+                               403)  # fmt: skip
+        if request.arg("q") != "criteria" or request.arg("organizationalEntity") != self.ORG:
+            return json_answer({"status": 400, "code": "ILLEGAL_ARGUMENT", "message": "Invalid finder"}, 400)
+        actions = set(_re.findall(r"[A-Z_]+", (request.arg("actions") or "").removeprefix("List")))
+        span = _re.fullmatch(r"\(start:(\d+),end:(\d+)\)", request.arg("timeRange") or "")
+        low, high = (int(span[1]), int(span[2])) if span else (0, 2**63)
+        retained = int((self.now - timedelta(days=60)).timestamp() * 1000)
+        items = [n for n in self.notifications() if n["action"] in actions
+                 and max(low, retained) <= n["lastModifiedAt"] <= high]  # fmt: skip
+        start, count = int(request.arg("start") or 0), int(request.arg("count") or 10)
+        count = min(count, self.notification_page or count)
+        return json_answer(
+            {"paging": {"start": start, "count": count, "total": len(items), "links": []},
+             "elements": items[start : start + count]}
+        )  # fmt: skip
 
 
 # ================================================================= YouTube

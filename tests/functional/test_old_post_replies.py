@@ -8,6 +8,7 @@ reply to a 60-day-old post from the stream; the others (here Facebook) catch it 
 from __future__ import annotations
 
 import html
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,28 @@ from typing import Any
 import pytest
 
 from pulse.config import Account, Brand
+from pulse.connectors.archive import state_key
+from pulse.connectors.checkpoint import Checkpoint
 from pulse.ingest.coverage import month_coverage, record_reply_reach
 from pulse.kpis import build_report_data
+from pulse.kpis.core import first_responses
+from pulse.period import Month, Period
 from pulse.render.coverage import state_reply_reach
 from pulse.render.html import render_html
 from pulse.render.viewmodel import build_report_view
 from pulse.storage import LocalStore
 from pulse.tables import Tables
 from tests.conftest import REPORT_MONTH
-from tests.functional.platform_fakes import NOW, FakeBluesky, FakeGraph, FakeMastodon, FakeX, iso, make_source
+from tests.functional.platform_fakes import (
+    NOW,
+    FakeBluesky,
+    FakeGraph,
+    FakeLinkedIn,
+    FakeMastodon,
+    FakeX,
+    iso,
+    make_source,
+)
 
 LATER = NOW + timedelta(days=1)
 OLD = NOW - timedelta(days=60)
@@ -137,6 +151,150 @@ def test_facebook_catches_a_reply_to_a_60_day_old_post_with_the_monthly_sweep(st
     assert deep.last_report.ok, deep.last_report.lines()
     assert messages_of(tables, "facebook").loc[late["id"], "in_reply_to"] == old["id"]
     assert deep.reply_reach() == {"facebook": 90}
+
+
+# ---------------------------------------------------------------- LinkedIn: the notifications stream
+
+
+LI_BRAND = Brand(id="maison-lumiere", name="Maison Lumière", timezone="Europe/Paris",
+                 accounts=[Account(platform="linkedin", id=FakeLinkedIn.ORG)])  # fmt: skip
+LI_TOKENS = {"linkedin": "li-token-789xyz"}
+
+
+def ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
+def li_old_post(api: FakeLinkedIn, n: int, at: datetime) -> str:
+    urn = f"urn:li:share:69000000000000000{n}"
+    api.posts.insert(0, {"id": urn, "author": FakeLinkedIn.ORG, "commentary": f"Old post {n}", "visibility": "PUBLIC",
+                      "lifecycleState": "PUBLISHED", "createdAt": ms(at), "publishedAt": ms(at)})  # fmt: skip
+    return urn
+
+
+def li_comment(api: FakeLinkedIn, post: str, n: int, at: datetime, actor: str, text: str,
+               parent: str | None = None) -> dict[str, Any]:  # fmt: skip
+    comment = {"id": f"72000000000000000{n}", "commentUrn": f"urn:li:comment:({post},72000000000000000{n})",
+               "actor": actor, "message": {"text": text}, "created": {"time": ms(at), "actor": actor}, "object": post}  # fmt: skip
+    if parent:
+        comment["parentComment"] = parent
+    api.comments.setdefault(post, []).append(comment)
+    return comment
+
+
+def li_state(store: LocalStore) -> dict[str, Any]:
+    return json.loads(store.get(state_key(LI_BRAND.id, "linkedin", FakeLinkedIn.ORG)))
+
+
+def test_linkedin_catches_a_comment_made_today_on_a_200_day_old_post_from_the_notifications(
+    store: LocalStore,
+) -> None:
+    """A comment on a 200-day-old post (far past the 90-day sweep) comes from the organisation's
+    notifications, linked to its post, with the brand's answer: the response time is known."""
+    with FakeLinkedIn() as api:
+        old = li_old_post(api, 1, NOW - timedelta(days=200))
+        older = li_old_post(api, 2, NOW - timedelta(days=400))
+        first = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"})
+        first.fetch(LI_BRAND, NOW - timedelta(days=3), NOW)
+        first.commit()
+        fan = li_comment(api, old, 1, LATER - timedelta(hours=3), "urn:li:person:fan1", "Toujours en stock ?")
+        answer = li_comment(
+            api, old, 2, LATER - timedelta(hours=1), FakeLinkedIn.ORG, "Oui !", fan["commentUrn"]
+        )
+        other = li_comment(api, older, 3, LATER - timedelta(hours=2), "urn:li:person:fan2", "Et celui-ci ?")
+        api.now, api.notification_page = LATER, 1  # one notification a page: paging.total is followed
+        later = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"}, now=LATER)
+        tables = later.fetch(LI_BRAND, LATER - timedelta(days=3), LATER)
+        later.commit()
+        calls = api.paths("/rest/organizationalEntityNotifications")
+    assert later.last_report.ok, later.last_report.lines()
+    messages = messages_of(tables, "linkedin")
+    assert messages.loc[fan["commentUrn"], "in_reply_to"] == old
+    assert not messages.loc[fan["commentUrn"], "from_brand"]
+    assert messages.loc[answer["commentUrn"], "from_brand"]
+    assert messages.loc[answer["commentUrn"], "in_reply_to"] == fan["commentUrn"]
+    assert messages.loc[other["commentUrn"], "in_reply_to"] == older
+    answered = first_responses(tables.messages, Period.for_month(Month(2026, 11), LI_BRAND.tz))
+    assert answered.set_index("message_id").loc[fan["commentUrn"], "response_minutes"] == 120
+    assert later.reply_reach() == {"linkedin": "any"}
+    assert len(calls) >= 2 and all(c.arg("q") == "criteria" for c in calls)
+    # the cursor moved to the newest notification: the next run starts there
+    assert (
+        li_state(store)["streams"]["notifications"]["newest_time"] == (LATER - timedelta(hours=2)).isoformat()
+    )
+
+
+def test_linkedin_first_notifications_read_goes_back_60_days_at_most(store: LocalStore) -> None:
+    """Notifications are kept 60 days: a first run over 120 days asks for 60 (the fake, like LinkedIn,
+    returns no older ones), and its comments older than that come from the threads walk."""
+    with FakeLinkedIn() as api:
+        src = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"})
+        src.fetch(LI_BRAND, NOW - timedelta(days=120), NOW)
+        (call,) = api.paths("/rest/organizationalEntityNotifications")
+    span = call.arg("timeRange") or ""
+    start = int(span.split(",")[0].removeprefix("(start:"))
+    assert start == ms(NOW - timedelta(days=60))
+    assert src.reply_reach() == {"linkedin": "any"}
+
+
+def test_linkedin_refused_notifications_keep_the_other_streams_and_the_90_day_limit(
+    store: LocalStore, demo_tables: dict[str, Tables], english_brand: Brand
+) -> None:
+    """A token whose member is not an ADMINISTRATOR of the page gets a 403 from the notifications
+    finder: posts, statistics and comments still come, the account says why, and the report keeps
+    stating LinkedIn's 90-day limit."""
+    with FakeLinkedIn() as api:
+        api.admin = False
+        old = li_old_post(api, 1, NOW - timedelta(days=200))
+        fan = li_comment(api, old, 1, NOW - timedelta(hours=3), "urn:li:person:fan1", "Toujours en stock ?")
+        src = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"})
+        tables = src.fetch(LI_BRAND, NOW - timedelta(days=3), NOW)
+        (refused,) = api.paths("/rest/organizationalEntityNotifications")
+    report = src.last_report
+    assert report.ok, report.lines()
+    (account,) = report.accounts
+    assert account.posts == 3 and account.messages == 2 and account.followers == 1
+    assert any("notifications refused (HTTP 403" in w for w in account.schema_warnings)
+    assert fan["commentUrn"] not in set(tables.messages["message_id"])
+    assert src.reply_reach() == {"linkedin": 90}
+    assert refused.arg("q") == "criteria"
+    month = REPORT_MONTH
+    data = build_report_data(demo_tables[english_brand.id], month.period(english_brand.tz),
+                             platforms=english_brand.platforms, opening_hours=english_brand.opening_hours)  # fmt: skip
+    plain = build_report_view(english_brand, data, datetime(2026, 11, 2, 8, tzinfo=UTC))
+    stated = state_reply_reach(plain, src.reply_reach(), "en")
+    assert stated.notes[len(plain.notes) :] == [
+        "LinkedIn: replies to posts published more than 90 days before the end of the period are not fetched."
+    ]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_linkedin_checkpoints_written_before_the_notifications_stream_still_load(
+    store: LocalStore, version: int
+) -> None:
+    """A checkpoint without a notifications cursor (version 2 of last week, or the flat version 1)
+    loads; the first notifications read then covers the window, and the cursor is saved."""
+    with FakeLinkedIn() as api:
+        old = li_old_post(api, 1, NOW - timedelta(days=200))
+        first = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"})
+        first.fetch(LI_BRAND, NOW - timedelta(days=3), NOW)
+        first.commit()
+        doc = li_state(store)
+        doc["streams"].pop("notifications")
+        if version == 1:  # flat: streams and ids at the top level, no version key
+            flat = {k: v for k, v in doc.items() if k not in ("version", "streams", "ids", "deep_swept_at")}
+            doc = {**flat, **doc["streams"], **doc["ids"]}
+        store.put(state_key(LI_BRAND.id, "linkedin", FakeLinkedIn.ORG), json.dumps(doc).encode())
+        assert Checkpoint.from_dict(doc).stream("notifications").newest_time is None
+        fan = li_comment(api, old, 1, LATER - timedelta(hours=3), "urn:li:person:fan1", "Toujours en stock ?")
+        api.now = LATER
+        later = make_source(store, LI_TOKENS, {"linkedin": f"{api.url}/rest"}, now=LATER)
+        tables = later.fetch(LI_BRAND, LATER - timedelta(days=3), LATER)
+        later.commit()
+    assert later.last_report.ok, later.last_report.lines()
+    assert messages_of(tables, "linkedin").loc[fan["commentUrn"], "in_reply_to"] == old
+    saved = li_state(store)
+    assert saved["version"] == 2 and saved["streams"]["notifications"]["newest_time"]
 
 
 # ---------------------------------------------------------------- the report says so

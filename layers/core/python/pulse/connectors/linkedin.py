@@ -25,6 +25,16 @@ query values are URL-encoded as Rest.li 2.0 requires (``List(...)`` kept).
   unfollows: ``followers_lost`` stays unknown and follower growth keeps using
   the ``networkSizes`` snapshots. A negative gain (the API may net out
   unfollows) is not a count: that day is left unknown with a warning.
+* ``GET /rest/organizationalEntityNotifications?q=criteria&organizationalEntity={org-urn}
+  &actions=List(COMMENT,SHARE_MENTION)&timeRange=(start:{ms},end:{ms})`` (``start``/``count``
+  paging): the organisation's social action notifications since the stream's cursor, kept
+  60 days by LinkedIn; each ``COMMENT`` names its post (``decoratedSourcePost.entity``, else
+  ``sourcePost``), whose thread is then walked as above whatever the post's age, so late
+  comments on old posts and the organisation's answers are caught; a ``SHARE_MENTION`` (a post
+  mentioning the organisation) is an inbound message. Needs ``rw_organization_admin`` with the
+  ADMINISTRATOR role: a 403 leaves the 90-day sweep as the limit, noted on the account
+  (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-social-action-notifications,
+  checked 2026-11-29).
 """
 
 from __future__ import annotations
@@ -35,7 +45,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from pulse.connectors.base import UNREADABLE, Connector, NewestFirst, Row
+from pulse.connectors.base import DEEP_SWEEP_DAYS, UNREADABLE, Connector, NewestFirst, Row
+from pulse.connectors.http import HttpError
 
 DEFAULT_VERSION = "202606"
 PAGE = 50
@@ -44,6 +55,11 @@ STATS_BATCH = 20
 FOLLOWER_STATS_DAYS = 365
 #: Levels of replies followed below a first-level comment.
 MAX_DEPTH = 3
+#: How long LinkedIn keeps organisation notifications for the pull finder (Organization Social
+#: Action Notifications: "retained and available to pull for 60 days").
+NOTIFICATION_RETENTION = timedelta(days=60)
+#: Notification actions read: a comment on a post of the organisation, a post mentioning it.
+NOTIFICATION_ACTIONS = ("COMMENT", "SHARE_MENTION")
 
 
 def enc(urn: str) -> str:
@@ -69,6 +85,7 @@ class LinkedInConnector(Connector):
         yield "posts", self.posts
         yield "statistics", self.statistics
         yield "comments", self.comments
+        yield "notifications", self.notifications
 
     def followers(self) -> None:
         run = self.run
@@ -201,3 +218,82 @@ class LinkedInConnector(Connector):
             message_id, node["created"]["time"], node.get("actor"), node.get("actor") == self.org,
             node.get("parentComment") or post_id, (node.get("message") or {}).get("text"),
         )  # fmt: skip
+
+    # ------------------------------------------------------------ notifications
+    def notifications(self) -> None:
+        """Late comments on posts of any age, from the organisation's social action notifications.
+
+        Walks ``organizationalEntityNotifications?q=criteria`` from the stream's cursor (first run:
+        the fetch window), never further back than LinkedIn keeps them (60 days); every post named
+        by a ``COMMENT`` has its thread walked (unless this run already did), which brings the new
+        comment, linked to its post, and the organisation's answers. When the walk completes the
+        account's reply reach is "any"; a 403 (a token without ``rw_organization_admin`` or a
+        member who is not an ADMINISTRATOR of the page) leaves it at the deepest sweep, noted.
+        """
+        run = self.run
+        walk = NewestFirst(run, "notifications")
+        retained_from = run.now - NOTIFICATION_RETENTION
+        cursor = walk.cursor.newest_time
+        gap = cursor is not None and not run.backfill and datetime.fromisoformat(cursor) < retained_from
+        since = max(walk.bound, retained_from)
+        walk.bound = since
+        span = f"(start:{int(since.timestamp() * 1000)},end:{int(run.now.timestamp() * 1000)})"
+        posts: set[str] = set()
+        start = 0
+        while True:
+            url = (
+                f"/organizationalEntityNotifications?q=criteria&organizationalEntity={enc(self.org)}"
+                f"&actions=List({','.join(NOTIFICATION_ACTIONS)})&timeRange={span}&count={PAGE}&start={start}"
+            )
+            try:
+                doc = run.get(url)
+            except HttpError as exc:
+                if exc.status != 403:
+                    raise
+                run.warn(
+                    "notifications refused (HTTP 403: the token needs rw_organization_admin and an "
+                    "ADMINISTRATOR role on the page): late replies are read by the 90-day sweep only"
+                )
+                return
+            elements = run.expect(doc, "elements")
+            for node in elements:
+                run.item(node, partial(self._notification, walk=walk, posts=posts))
+            start += len(elements)
+            paging = doc.get("paging")
+            total = paging.get("total") if isinstance(paging, dict) else None
+            if not elements or (start >= total if isinstance(total, int) else len(elements) < PAGE):
+                break
+        walked = {row["in_reply_to"] for row in run.messages.values()}
+        for post_id in sorted(posts - walked):
+            self._comments_of(post_id, post_id, depth=0)
+        walk.done()
+        if gap:
+            run.warn(
+                f"notifications last read {cursor}, more than {NOTIFICATION_RETENTION.days} days ago: "
+                f"late replies in between on posts older than {DEEP_SWEEP_DAYS.days} days may be missing"
+            )
+            return
+        run.report.reply_reach = "any"
+
+    def _notification(self, node: dict[str, Any], *, walk: NewestFirst, posts: set[str]) -> Row | None:
+        """One notification: a commented post to walk, or a mention as an inbound message."""
+        run = self.run
+        at = run.parse_time(node["lastModifiedAt"])
+        if walk.admit(at) is None:
+            return None  # older than the cursor (the time range already excludes these)
+        action = node["action"]
+        source = node.get("decoratedSourcePost")
+        if action == "COMMENT":
+            if isinstance(source, dict) and source.get("owner") not in (None, self.org):
+                return None  # not a post of the organisation
+            post = source.get("entity") if isinstance(source, dict) else None
+            post = post or node["sourcePost"]
+            if not isinstance(post, str) or not post.startswith("urn:li:"):
+                raise ValueError(f"no post URN in a COMMENT notification: {post!r}")
+            posts.add(post)
+            return None
+        if action == "SHARE_MENTION":
+            share = (node.get("decoratedGeneratedActivity") or {}).get("share") or {}
+            mention = share.get("entity") or node["generatedActivity"]
+            return run.message(mention, at, share.get("owner"), False, None, share.get("text"))
+        return None
