@@ -2,10 +2,12 @@
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.sentiment_bench [--n 20000] [--repeat 3]
+    .venv/bin/python -m benchmarks.sentiment_bench [--n 20000] [--repeat 3] [--extra FILE.tsv ...]
 
 Prints macro-F1 on the customer-service dev set (``data/customer-service/dev.*.tsv``:
-messages written for the project, never fitted on) with the shipped model, then
+messages written for the project, never fitted on) with the shipped model, and on
+any other ``label<TAB>text`` file with a header line given with ``--extra`` or found
+as ``data/customer-service/blind.*.tsv`` (macro-F1 and the F1 of each class), then
 per language on the UMSAB validation split (``../shared/data``)
 for both analyzers, ours measured with the held-out model (the shipped recipe
 fitted on the train split only, ``build/sentiment_model.holdout.bin``, built by
@@ -32,7 +34,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from pulse.sentiment import BuiltinAnalyzer  # noqa: E402
 from pulse.sentiment.builtin import MODEL_PATH, SentimentModel, load_model  # noqa: E402
-from pulse.sentiment.corpus import load_customer_service, load_umsab, macro_f1  # noqa: E402
+from pulse.sentiment.corpus import (  # noqa: E402
+    class_f1,
+    load_customer_service,
+    load_labelled_tsv,
+    load_umsab,
+    macro_f1,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO.parent / "shared" / "data"
@@ -94,6 +102,28 @@ def holdout_model(shipped: SentimentModel, data_dir: Path) -> SentimentModel:
     return model
 
 
+def extra_sets(given: Sequence[Path]) -> list[Path]:
+    """The ``--extra`` files, or else the blind customer-service sets found beside the dev set."""
+    return list(given) if given else sorted(CUSTOMER_SERVICE_DIR.glob("blind.*.tsv"))
+
+
+def score_extra_sets(
+    paths: Sequence[Path], ours: BuiltinAnalyzer, vader: Callable[[Sequence[str]], list[int]] | None
+) -> None:
+    """Macro-F1 and per-class F1 on each labelled file (language detected, as for the dev set)."""
+    print(
+        "\nextra labelled sets (shipped model, language detected); F1 per class: negative / neutral / positive"
+    )
+    print(f"{'set':<24}{'messages':>9}{'ours':>8}{'VADER':>8}   ours per class")
+    for path in paths:
+        part = load_labelled_tsv(path)
+        predicted = [LABEL_INDEX[r.label] for r in ours.analyze(part.texts)]
+        mine = macro_f1(part.labels, predicted)
+        vad = macro_f1(part.labels, vader(part.texts)) if vader else float("nan")
+        per_class = " / ".join(f"{x:.3f}" for x in class_f1(part.labels, predicted))
+        print(f"{path.name:<24}{len(part.texts):>9}{mine:>8.3f}{vad:>8.3f}   {per_class}")
+
+
 def throughput(fn: Callable[[Sequence[str]], object], texts: Sequence[str], repeat: int) -> float:
     """Best texts per CPU second over ``repeat`` runs (one thread: CPU time is one core's time)."""
     best = float("inf")
@@ -109,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=20_000, help="texts in the throughput run")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=DATA_DIR)
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="another label<TAB>text file to score (repeatable; default: data/customer-service/blind.*.tsv)",
+    )
     args = parser.parse_args(argv)
 
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -132,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
             mine = macro_f1(part.labels, [LABEL_INDEX[r.label] for r in ours.analyze(part.texts)])
             vad = macro_f1(part.labels, vader(part.texts)) if vader else float("nan")
             print(f"{'cs-' + code:<6}{len(part.texts):>9}{mine:>8.3f}{vad:>8.3f}")
+
+    extra = extra_sets(args.extra)
+    if extra:
+        score_extra_sets(extra, ours, vader)
 
     texts: list[str] = list(SAMPLE)
     if (args.data / "umsab").is_dir():

@@ -8,6 +8,7 @@ of a report is produced, quality and throughput lines are printed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -51,9 +52,18 @@ def test_validation_macro_f1_floor() -> None:
 
 
 @needs_umsab
-def test_sentiment_bench_prints_quality_and_speed_beside_vader(capsys: pytest.CaptureFixture[str]) -> None:
-    assert sentiment_bench.main(["--n=600", "--repeat=1"]) == 0
+def test_sentiment_bench_prints_quality_and_speed_beside_vader(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra = tmp_path / "blind.fr.tsv"
+    extra.write_text(
+        "label\ttext\nnegative\tNul, colis perdu.\nneutral\tVous ouvrez samedi ?\npositive\tMerci, parfait !\n",
+        encoding="utf-8",
+    )
+    assert sentiment_bench.main(["--n=600", "--repeat=1", f"--extra={extra}"]) == 0
     out = capsys.readouterr().out
+    # any extra label<TAB>text set is scored: macro-F1, VADER's, then F1 per class
+    assert re.search(r"^blind\.fr\.tsv +3 +[01]\.\d{3} +[01]\.\d{3} +([01]\.\d{3}( / )?){3}$", out, re.M)
     assert "trained on umsab train + val + customer-service train" in out
     assert re.search(r"^cs-fr +\d+ +0\.\d{3} +0\.\d{3}$", out, re.M)
     assert re.search(r"^cs-en +\d+ +0\.\d{3} +0\.\d{3}$", out, re.M)

@@ -69,6 +69,8 @@ class SentimentModel:
     word_ngrams: int
     word_weight: float
     negation_flip: bool
+    #: VADER's contrast ("but", "mais") and intensifier ("very", "très") rules on the lexicon features
+    lexicon_rules: bool
     sentiment_weights: npt.NDArray[np.float32]
     sentiment_bias: npt.NDArray[np.float32]
     lang_bits: int
@@ -123,6 +125,7 @@ def load_model(path: Path = MODEL_PATH) -> SentimentModel:
         word_ngrams=int(meta["word_ngrams"]),
         word_weight=float(meta.get("word_weight", 1.0)),
         negation_flip=bool(meta.get("negation_flip", False)),
+        lexicon_rules=bool(meta.get("lexicon_rules", False)),
         sentiment_weights=tables,
         sentiment_bias=arrays["sentiment_bias"].astype(np.float32),
         lang_bits=int(meta["lang_bits"]),
@@ -263,6 +266,7 @@ class BuiltinAnalyzer:
             codes,
             word_weight=model.word_weight,
             lexicons=model.lexicons,
+            lexicon_rules=model.lexicon_rules,
         )
         flat = table[feats.rows] * model.n_columns + feats.columns
         logits = _linear(feats.rows, flat, feats.values, model.sentiment_weights, n)

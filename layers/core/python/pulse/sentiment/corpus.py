@@ -52,19 +52,23 @@ CUSTOMER_SERVICE_LANGUAGES = ("fr", "en")
 _LABEL_NAMES = {"negative": 0, "neutral": 1, "positive": 2}
 
 
+def load_labelled_tsv(path: Path, lang: str = "und") -> LabelledTexts:
+    """Read one ``label<TAB>text`` file with a header line (labels ``negative``, ``neutral``, ``positive``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    pairs = [line.split("\t", 1) for line in lines if line.strip()]
+    return LabelledTexts(
+        lang=lang, texts=[text for _, text in pairs], labels=[_LABEL_NAMES[label] for label, _ in pairs]
+    )
+
+
 def load_customer_service(folder: Path, split: str) -> dict[str, LabelledTexts]:
     """Read ``{split}.{lang}.tsv`` (header ``label<TAB>text``) for each customer-service language.
 
     ``split`` is ``train`` (used to fit the model) or ``dev`` (written separately, only measured).
     """
-    out: dict[str, LabelledTexts] = {}
-    for code in CUSTOMER_SERVICE_LANGUAGES:
-        lines = (folder / f"{split}.{code}.tsv").read_text(encoding="utf-8").splitlines()[1:]
-        pairs = [line.split("\t", 1) for line in lines if line.strip()]
-        out[code] = LabelledTexts(
-            lang=code, texts=[text for _, text in pairs], labels=[_LABEL_NAMES[label] for label, _ in pairs]
-        )
-    return out
+    return {
+        code: load_labelled_tsv(folder / f"{split}.{code}.tsv", code) for code in CUSTOMER_SERVICE_LANGUAGES
+    }
 
 
 def load_emoji_polarity(data_dir: Path) -> dict[str, float]:
@@ -81,12 +85,17 @@ def load_emoji_polarity(data_dir: Path) -> dict[str, float]:
     return out
 
 
-def macro_f1(gold: list[int], predicted: list[int], n_classes: int = 3) -> float:
-    """Unweighted mean of the per-class F1 scores (the UMSAB / SemEval metric)."""
+def class_f1(gold: list[int], predicted: list[int], n_classes: int = 3) -> list[float]:
+    """F1 of each class (0 negative, 1 neutral, 2 positive)."""
     scores = []
     for k in range(n_classes):
         tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == k and p == k)
         fp = sum(1 for g, p in zip(gold, predicted, strict=True) if g != k and p == k)
         fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == k and p != k)
         scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
-    return sum(scores) / n_classes
+    return scores
+
+
+def macro_f1(gold: list[int], predicted: list[int], n_classes: int = 3) -> float:
+    """Unweighted mean of the per-class F1 scores (the UMSAB / SemEval metric)."""
+    return sum(class_f1(gold, predicted, n_classes)) / n_classes

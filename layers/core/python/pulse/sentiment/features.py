@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -364,6 +364,8 @@ class NGramHashes:
     hashes: tuple[npt.NDArray[np.uint64], ...]
     n_rows: int
     message_of: npt.NDArray[np.int64]
+    #: index in the ``w1`` part of each ``wn`` word (empty without word n-grams)
+    negated_at: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,7 @@ def ngram_hashes(
     kinds: list[str] = []
     rows: list[npt.NDArray[np.int64]] = []
     hashes: list[npt.NDArray[np.uint64]] = []
+    negated_at = np.zeros(0, dtype=np.int64)
     for k in char_ngrams:
         if n < k:
             continue
@@ -417,6 +420,7 @@ def ngram_hashes(
         hashes.append(((prefix[t_end] - prefix[t_start]) * pw[t_start] ^ _SALT_WORD) * _MIX2)
         # a negated word ("¬mal") also counts as the plain word with the opposite sign
         negated = np.flatnonzero((codes[t_start] == _NEG_CODE) & (t_end - t_start > 1))
+        negated_at = negated.astype(np.int64)
         a, b = t_start[negated] + 1, t_end[negated]
         kinds.append("wn")
         rows.append(t_row[negated])
@@ -433,6 +437,7 @@ def ngram_hashes(
         hashes=tuple(hashes),
         n_rows=int(sep_prefix[-1]) + 1,
         message_of=sep_prefix[:-1],
+        negated_at=negated_at,
     )
 
 
@@ -483,21 +488,79 @@ def word_hashes(words: Sequence[str]) -> npt.NDArray[np.uint64]:
     return found
 
 
+#: Words after which a clause weighs more than the one before ("bien, mais trop cher"), VADER's rule.
+CONTRASTS = (
+    "but",
+    "however",
+    "although",
+    "though",
+    "yet",
+    "mais",
+    "pourtant",
+    "cependant",
+    "sauf",
+    "quoique",
+)
+#: Words that strengthen the next word's valence ("très", "so"), a subset of VADER's boosters.
+INTENSIFIERS = (
+    "very", "really", "so", "too", "extremely", "absolutely", "totally", "super", "incredibly", "soo",
+    "très", "vraiment", "trop", "tellement", "hyper", "vachement", "grave", "super", "archi", "extrêmement",
+    "complètement", "totalement", "carrément", "si",
+)  # fmt: skip
+#: Factors of VADER: a lexicon word before a contrast word x 0.5, after it x 1.5; after an intensifier x (1 + 0.293).
+BEFORE_CONTRAST, AFTER_CONTRAST, INTENSIFIED = 0.5, 1.5, 1.293
+
+
+@lru_cache(maxsize=1)
+def _rule_hashes() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    return np.sort(word_hashes(CONTRASTS)), np.sort(word_hashes(sorted(set(INTENSIFIERS))))
+
+
+def _word_weights(grams: NGramHashes, w1: int) -> npt.NDArray[np.float32]:
+    """Weight of each ``w1`` word's valence from its place: around a contrast word, after an intensifier."""
+    rows = grams.rows[w1]
+    hashes = grams.hashes[w1].copy()
+    hashes[grams.negated_at] = grams.hashes[grams.kinds.index("wn")]  # "¬mais" is still "mais"
+    contrast, intens = _rule_hashes()
+    is_contrast = np.isin(hashes, contrast)
+    weights = np.ones(len(hashes), dtype=np.float32)
+    if is_contrast.any():
+        seen = np.cumsum(is_contrast)
+        # contrast words in the same message before each word, and in the whole message
+        first = np.searchsorted(rows, rows, side="left")
+        last = np.searchsorted(rows, rows, side="right") - 1
+        base = seen[first] - is_contrast[first]
+        before = seen - is_contrast - base
+        total = seen[last] - base
+        weights[before > 0] = AFTER_CONTRAST
+        weights[(before == 0) & (total > 0) & ~is_contrast] = BEFORE_CONTRAST
+    is_intens = np.isin(hashes, intens)
+    if is_intens.any():
+        boosted = np.flatnonzero(is_intens[:-1] & (rows[1:] == rows[:-1])) + 1
+        weights[boosted] *= INTENSIFIED
+    return weights
+
+
 def _lexicon_features(
-    grams: NGramHashes, lexicons: Sequence[Lexicon]
+    grams: NGramHashes, lexicons: Sequence[Lexicon], rules: bool = False
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Dense lexicon columns: tanh of the summed positive and negative valences and of their balance.
 
     A word in the scope of a negation (``¬mal``) counts as the plain word times ``NEGATED_VALENCE``.
+    With ``rules``, VADER's contrast and intensifier rules weigh each word (see :func:`_word_weights`).
     """
     n_rows = grams.n_rows
     w1 = grams.kinds.index("w1")
     wn = grams.kinds.index("wn")
     out_rows, out_cols, out_vals = [], [], []
+    weights = _word_weights(grams, w1) if rules else None
     for g, lexicon in enumerate(lexicons):
-        val = np.concatenate(
-            (lexicon.lookup(grams.hashes[w1]), lexicon.lookup(grams.hashes[wn]) * NEGATED_VALENCE)
-        )
+        plain = lexicon.lookup(grams.hashes[w1])
+        negated = lexicon.lookup(grams.hashes[wn]) * NEGATED_VALENCE
+        if weights is not None:
+            plain = plain * weights
+            negated = negated * weights[grams.negated_at]
+        val = np.concatenate((plain, negated))
         rows = np.concatenate((grams.rows[w1], grams.rows[wn]))
         hit = np.flatnonzero(val)
         if not len(hit):
@@ -524,6 +587,7 @@ def bucket_features(
     codes: npt.NDArray[np.uint32] | None = None,
     word_weight: float = 1.0,
     lexicons: Sequence[Lexicon] = (),
+    lexicon_rules: bool = False,
 ) -> HashedFeatures:
     """Hashed n-grams as sparse features in ``N_DENSE + 2**bits`` columns.
 
@@ -575,7 +639,7 @@ def bucket_features(
                 )
             )
     if lexicons and "w1" in grams.kinds:
-        lex_rows, lex_cols, lex_vals = _lexicon_features(grams, lexicons)
+        lex_rows, lex_cols, lex_vals = _lexicon_features(grams, lexicons, lexicon_rules)
         rows = np.concatenate((rows, lex_rows))
         cols = np.concatenate((cols, lex_cols))
         values = np.concatenate((values, lex_vals))
