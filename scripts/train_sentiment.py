@@ -305,7 +305,7 @@ class Recipe:
     """Hyper-parameters of one training run (the command-line options)."""
 
     bits: int = 18
-    c: float = 10.0
+    c: float = 3.0
     char_ngrams: tuple[int, ...] = (3, 4, 5)
     word_ngrams: int = 2
     word_weight: float = 6.0
@@ -316,6 +316,36 @@ class Recipe:
     lexicons: bool = True
     #: VADER's contrast and intensifier rules on the lexicon features
     lexicon_rules: bool = False
+    #: one-vs-rest regressions on naive-Bayes-scaled n-grams (NBSVM) instead of one multinomial
+    nb: bool = True
+
+
+def fit_nb_logistic(
+    x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, c: float, n_cols: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest logistic regressions on naive-Bayes-scaled features (NBSVM, Wang & Manning 2012).
+
+    For each class, every hashed feature is scaled by its log-count ratio r (how much more often it
+    occurs, weighted, in that class's messages than in the others', add-one smoothed); dense
+    features keep r = 1. The regression on the scaled features has weights w, so the class score
+    is (w * r) . x + b: the exported table holds w * r and scoring stays one gather per n-gram.
+    Returns (coefficients, 3 x columns; intercepts, 3), the shapes of a multinomial fit.
+    """
+    present = x.copy()
+    present.data = np.ones_like(present.data)
+    dense = (np.arange(x.shape[1]) % n_cols) < N_DENSE
+    coefs, intercepts = [], []
+    for k in range(3):
+        mine = y == k
+        pos = np.asarray(present[mine].T @ weights[mine]).ravel() + 1.0
+        neg = np.asarray(present[~mine].T @ weights[~mine]).ravel() + 1.0
+        ratio = np.log((pos / pos.sum()) / (neg / neg.sum()))
+        ratio[dense] = 1.0
+        clf = LogisticRegression(C=c, max_iter=1000, tol=1e-4)
+        clf.fit(x @ sp.diags(ratio), mine.astype(np.int64), sample_weight=weights)
+        coefs.append(clf.coef_[0] * ratio)
+        intercepts.append(clf.intercept_[0])
+    return np.vstack(coefs), np.asarray(intercepts)
 
 
 def fit_model(
@@ -368,12 +398,16 @@ def fit_model(
         lexicons,
         recipe.lexicon_rules,
     )
-    clf = LogisticRegression(C=recipe.c, max_iter=1000, tol=1e-4)
-    clf.fit(x, y, sample_weight=weights)
+    n_cols = N_DENSE + (1 << recipe.bits)
+    if recipe.nb:
+        coef, intercept = fit_nb_logistic(x, y, weights, recipe.c, n_cols)
+    else:
+        clf = LogisticRegression(C=recipe.c, max_iter=1000, tol=1e-4)
+        clf.fit(x, y, sample_weight=weights)
+        coef, intercept = clf.coef_, clf.intercept_
     print(f"  sentiment model fitted on {x.shape} ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    n_cols = N_DENSE + (1 << recipe.bits)
-    blocks = clf.coef_.T.reshape(len(LANGUAGES) + 1, n_cols, 3)
+    blocks = coef.T.reshape(len(LANGUAGES) + 1, n_cols, 3)
     scale = float(np.abs(blocks).max()) / 32000.0
     meta = {
         "format": 1,
@@ -384,6 +418,7 @@ def fit_model(
         "word_weight": recipe.word_weight,
         "negation_flip": recipe.negation_flip,
         "lexicon_rules": recipe.lexicon_rules,
+        "nb": recipe.nb,
         "lang_bits": lang_bits,
         "lang_kinds": list(lang_kinds),
         "c": recipe.c,
@@ -399,7 +434,7 @@ def fit_model(
         meta=np.array(json.dumps(meta, sort_keys=True)),
         sentiment_blocks=np.round(blocks / scale).astype(np.int16),
         sentiment_scale=np.array(scale, dtype=np.float32),
-        sentiment_bias=np.tile(clf.intercept_.astype(np.float32), (len(LANGUAGES) + 1, 1)),
+        sentiment_bias=np.tile(intercept.astype(np.float32), (len(LANGUAGES) + 1, 1)),
         lang_weights=lang_clf.coef_.T.astype(np.float16),
         lang_bias=lang_clf.intercept_.astype(np.float32),
         vocab_words=np.array("\n".join(words)),
@@ -526,6 +561,12 @@ def main(argv: list[str] | None = None) -> int:
         default=defaults.lexicon_rules,
         help="VADER's contrast (but, mais) and intensifier (very, très) rules on the lexicon features",
     )
+    parser.add_argument(
+        "--nb",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.nb,
+        help="one-vs-rest regressions on naive-Bayes-scaled features (NBSVM) instead of one multinomial",
+    )
     parser.add_argument("--skip-holdout", action="store_true", help="do not fit the train-only model")
     parser.add_argument(
         "--cv-only", action="store_true", help="only run the cross-validation (writes no model)"
@@ -541,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         cs_weight=args.cs_weight,
         lexicons=not args.no_lexicons,
         lexicon_rules=args.lexicon_rules,
+        nb=args.nb,
     )
 
     started = time.perf_counter()

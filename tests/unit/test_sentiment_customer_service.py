@@ -106,3 +106,18 @@ def test_dev_set_quality_floor(analyzer: BuiltinAnalyzer) -> None:
     for lang, part in load_customer_service(CUSTOMER_SERVICE_DIR, "dev").items():
         predicted = [index[r.label] for r in analyzer.analyze(part.texts)]
         assert macro_f1(part.labels, predicted) >= 0.80, lang
+
+
+def test_contrast_and_intensifier_rules_weigh_lexicon_words() -> None:
+    """VADER's rules: a clause after "mais"/"but" weighs 1.5, the one before 0.5; "très" boosts the next word."""
+    from pulse.sentiment.features import AFTER_CONTRAST, BEFORE_CONTRAST, INTENSIFIED, _word_weights
+
+    codes = codepoints(get_model().normalizer(["bien mais cher", "très bon", "pas très bon mais super"]))
+    grams = ngram_hashes(codes, (), 1)
+    weights = _word_weights(grams, grams.kinds.index("w1")).tolist()
+    # bien mais cher | très bon | pas ¬très ¬bon ¬mais ¬super (the negated words keep their roles)
+    assert weights[:3] == pytest.approx([BEFORE_CONTRAST, 1.0, AFTER_CONTRAST])
+    assert weights[3:5] == pytest.approx([1.0, INTENSIFIED])
+    assert weights[5:] == pytest.approx(
+        [BEFORE_CONTRAST, BEFORE_CONTRAST, BEFORE_CONTRAST * INTENSIFIED, 1.0, AFTER_CONTRAST]
+    )
