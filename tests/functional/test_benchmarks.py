@@ -43,7 +43,7 @@ def test_validation_macro_f1_floor() -> None:
     analyzer = BuiltinAnalyzer(model)
     val = load_umsab(sentiment_bench.DATA_DIR, "val")
     index = {"negative": 0, "neutral": 1, "positive": 2}
-    floors = {"fr": 0.60, "en": 0.55, "es": 0.52, "de": 0.58, "it": 0.54, "pt": 0.54}
+    floors = {"fr": 0.61, "en": 0.64, "es": 0.54, "de": 0.62, "it": 0.55, "pt": 0.54}
     for lang, floor in floors.items():
         part = val[lang]
         predicted = [index[r.label] for r in analyzer.analyze(part.texts)]

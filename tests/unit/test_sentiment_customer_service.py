@@ -48,7 +48,7 @@ def test_polite_questions_are_neutral(analyzer: BuiltinAnalyzer, text: str) -> N
             "Still nothing after 3 weeks, when do I get my money back?",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="known limit: no complaint word, read neutral (score -0.40); 'refund' instead reads negative",
+                reason="known limit: no complaint word, read neutral (score -0.11); 'refund' instead reads negative",
             ),
         ),
         "Still nothing after 3 weeks, when do I get my refund?",
@@ -101,11 +101,11 @@ def test_customer_service_sets_are_labelled_and_disjoint() -> None:
 
 
 def test_dev_set_quality_floor(analyzer: BuiltinAnalyzer) -> None:
-    """The shipped model on the customer-service dev set (never fitted on); the goal is 0.85."""
+    """The shipped model on the customer-service dev set (never fitted on): the goal, 0.85."""
     index = {"negative": 0, "neutral": 1, "positive": 2}
     for lang, part in load_customer_service(CUSTOMER_SERVICE_DIR, "dev").items():
         predicted = [index[r.label] for r in analyzer.analyze(part.texts)]
-        assert macro_f1(part.labels, predicted) >= 0.80, lang
+        assert macro_f1(part.labels, predicted) >= 0.85, lang
 
 
 def test_contrast_and_intensifier_rules_weigh_lexicon_words() -> None:
