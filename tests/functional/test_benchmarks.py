@@ -8,6 +8,7 @@ of a report is produced, quality and throughput lines are printed.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,25 @@ def test_themes_bench_prints_quality_and_speed(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert re.search(r"labelled set \(\d+ messages\), with seed concepts: ARI 0\.\d\d", out)
     assert re.search(r"themes of 3,000 messages \(alone\), 1 thread: [\d.]+ s CPU", out)
+
+
+def test_models_are_keyed_by_their_inputs() -> None:
+    """A cached held-out model is current only if its inputs key (recipe, code version, customer-service
+    messages, lexicons) is the shipped model's: changing any of them changes the key."""
+    import importlib.util
+
+    script = sentiment_bench.REPO / "scripts" / "train_sentiment.py"
+    spec = importlib.util.spec_from_file_location("train_sentiment", script)
+    assert spec is not None and spec.loader is not None
+    train = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("train_sentiment", train)
+    spec.loader.exec_module(train)
+    cs = {"fr": train.LabelledTexts("fr", ["Vous ouvrez samedi ?"], [1])}
+    lexicons = {"en": {"good": 0.5}, "fr": {"bien": 0.5}}
+    key = train.inputs_key(train.Recipe(), cs, lexicons, {"🙂": 0.5})
+    assert key == train.inputs_key(train.Recipe(), cs, lexicons, {"🙂": 0.5})
+    other_cs = {"fr": train.LabelledTexts("fr", ["Vous ouvrez samedi ?"], [0])}
+    assert key != train.inputs_key(train.Recipe(), other_cs, lexicons, {"🙂": 0.5})
+    assert key != train.inputs_key(train.Recipe(c=1.0), cs, lexicons, {"🙂": 0.5})
+    assert key != train.inputs_key(train.Recipe(), cs, {"en": {}, "fr": {"bien": 0.5}}, {"🙂": 0.5})
+    assert len(get_model().meta["inputs"]) == len(key)  # the shipped model carries its key
