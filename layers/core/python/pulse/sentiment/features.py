@@ -522,16 +522,17 @@ def _word_weights(grams: NGramHashes, w1: int) -> npt.NDArray[np.float32]:
     hashes = grams.hashes[w1].copy()
     hashes[grams.negated_at] = grams.hashes[grams.kinds.index("wn")]  # "¬mais" is still "mais"
     contrast, intens = _rule_hashes()
-    is_contrast = np.isin(hashes, contrast)
+    is_contrast: npt.NDArray[np.bool_] = np.isin(hashes, contrast)
     weights = np.ones(len(hashes), dtype=np.float32)
     if is_contrast.any():
-        seen = np.cumsum(is_contrast)
+        flags = is_contrast.astype(np.int64)
+        seen: npt.NDArray[np.int64] = np.cumsum(flags)
         # contrast words in the same message before each word, and in the whole message
         first = np.searchsorted(rows, rows, side="left")
         last = np.searchsorted(rows, rows, side="right") - 1
-        base = seen[first] - is_contrast[first]
-        before = seen - is_contrast - base
-        total = seen[last] - base
+        base: npt.NDArray[np.int64] = seen[first] - flags[first]
+        before: npt.NDArray[np.int64] = seen - flags - base
+        total: npt.NDArray[np.int64] = seen[last] - base
         weights[before > 0] = AFTER_CONTRAST
         weights[(before == 0) & (total > 0) & ~is_contrast] = BEFORE_CONTRAST
     is_intens = np.isin(hashes, intens)
