@@ -19,7 +19,9 @@ computes (``pulse.sentiment.features``):
   English and French word lexicons (baked into the model file), each
   feature present twice, once shared by all languages and once specific to the
   message's language (the "frustratingly easy" domain-adaptation trick), so the
-  languages help one another while keeping their own weights.
+  languages help one another while keeping their own weights. It is fitted as
+  three one-vs-rest regressions on naive-Bayes-scaled features (NBSVM, #11;
+  ``--no-nb`` for one multinomial regression), exported as one weight table.
 
 Only the weight matrices are exported (int16/float16, compressed).
 
