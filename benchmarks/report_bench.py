@@ -32,6 +32,7 @@ from pulse.kpis import build_report_data
 from pulse.period import Month
 from pulse.pipeline import Services, fetch_brand
 from pulse.pipeline.archive import publish
+from pulse.pipeline.memory import release_memory
 from pulse.pipeline.report import Report
 from pulse.render.browser import ChromiumRenderer
 from pulse.render.html import render_html
@@ -62,6 +63,52 @@ def _write_large(archive: str, posts: int, inbound: int) -> None:
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _one_report(
+    services: Services, renderer: ChromiumRenderer, brand: Brand, month: Month
+) -> tuple[dict[str, float], dict[str, int]]:
+    """One report, step by step: (seconds per step, sizes). Its frames die with this call, as in
+    the worker, where each job's objects are local to it (and a long-lived frame's locals could be
+    kept alive by anything that reads them)."""
+    period = month.period(brand.tz)
+    steps: dict[str, float] = {}
+    t = time.perf_counter()
+    tables = services.lake.read_for_report(brand.id, month)
+    steps["lake read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data = build_report_data(tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours)
+    steps["KPIs"] = time.perf_counter() - t
+    t = time.perf_counter()
+    now = datetime.now(UTC)
+    view = build_report_view(brand, data, now)
+    html = render_html(view)
+    steps["view + HTML"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rendered = renderer.render(html, footer=brand.name)
+    steps["PDF + PNG (Chromium)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    report = Report(brand, month, data, view, html, rendered)
+    publish(services.store, brand.id, month, report.payloads(now), now)
+    steps["publish"] = time.perf_counter() - t
+    t = time.perf_counter()
+    message = build_report_email(
+        view,
+        sender="reports@example.com",
+        recipients=["a@example.com"],
+        pdf=rendered.pdf,
+        charts_png=rendered.charts_png,
+        link="https://example.com/r",
+    )
+    raw = message.as_bytes()
+    steps["email"] = time.perf_counter() - t
+    steps["total"] = sum(steps.values())
+    sizes = {
+        brand.id: len(raw),
+        f"{brand.id} html": len(html.encode()),
+        f"{brand.id} pdf": len(rendered.pdf),
+    }
+    return steps, sizes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,49 +156,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for run in range(runs):
             for brand in brands:
-                period = month.period(brand.tz)
-                steps = {}
-                t = time.perf_counter()
-                tables = services.lake.read_for_report(brand.id, month)
-                steps["lake read"] = time.perf_counter() - t
-                t = time.perf_counter()
-                data = build_report_data(
-                    tables, period, platforms=brand.platforms, opening_hours=brand.opening_hours
-                )
-                steps["KPIs"] = time.perf_counter() - t
-                t = time.perf_counter()
-                now = datetime.now(UTC)
-                view = build_report_view(brand, data, now)
-                html = render_html(view)
-                steps["view + HTML"] = time.perf_counter() - t
-                t = time.perf_counter()
-                rendered = renderer.render(html, footer=brand.name)
-                steps["PDF + PNG (Chromium)"] = time.perf_counter() - t
-                t = time.perf_counter()
-                report = Report(brand, month, data, view, html, rendered)
-                publish(services.store, brand.id, month, report.payloads(now), now)
-                steps["publish"] = time.perf_counter() - t
-                t = time.perf_counter()
-                message = build_report_email(
-                    view,
-                    sender="reports@example.com",
-                    recipients=["a@example.com"],
-                    pdf=rendered.pdf,
-                    charts_png=rendered.charts_png,
-                    link="https://example.com/r",
-                )
-                raw = message.as_bytes()
-                steps["email"] = time.perf_counter() - t
-                steps["total"] = sum(steps.values())
-                del tables, data
+                steps, report_sizes = _one_report(services, renderer, brand, month)
+                renderer.forget()  # as the worker does after each job (pulse.pipeline.run_job)
+                release_memory()
                 if args.inbound and run == 0:
                     print(f"cold run (left out): {steps['total']:.2f} s")
                     continue
                 for step, seconds in steps.items():
                     times[step].append(seconds)
-                sizes[brand.id] = len(raw)
-                sizes[f"{brand.id} html"] = len(html.encode())
-                sizes[f"{brand.id} pdf"] = len(rendered.pdf)
+                sizes.update(report_sizes)
     finally:
         renderer.close()
 

@@ -36,6 +36,9 @@ class FakeRenderer:
         pdf = MINIMAL_PDF + (b"%" + b"x" * self.pad + b"\n" if self.pad else b"")
         return RenderedReport(pdf=pdf, charts_png={i: PNG + i.encode() for i in ids}, pdf_pages=1)
 
+    def forget(self) -> None:
+        pass  # holds nothing of a report but its HTML, which tests read
+
     def close(self) -> None:
         self.closed = True
 

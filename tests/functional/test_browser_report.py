@@ -238,3 +238,23 @@ def test_chart_pngs_are_real_images(french_report) -> None:  # type: ignore[no-u
         width = int.from_bytes(png[16:20], "big")
         height = int.from_bytes(png[20:24], "big")
         assert (width, height) == (1200, 510)
+
+
+def test_a_warm_renderer_lets_go_of_the_last_report(english_report, renderer) -> None:  # type: ignore[no-untyped-def]
+    """Playwright keeps the frame of its last call, and every caller's locals with it: a warm worker
+    held one report's tables through the next one's read and KPIs until `forget()`."""
+    import gc
+    import weakref
+
+    class MonthData:  # stands for the report's tables, local to the job that rendered it
+        pass
+
+    def job() -> weakref.ref[MonthData]:
+        data = MonthData()
+        renderer.render(english_report[1], footer="Brand")
+        return weakref.ref(data)
+
+    kept = job()
+    renderer.forget()
+    gc.collect()
+    assert kept() is None, "the renderer still holds the last report's callers"

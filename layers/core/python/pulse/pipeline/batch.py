@@ -14,6 +14,7 @@ from pulse.config import Brand
 from pulse.exceptions import NotFoundError
 from pulse.jobs import ReportJob
 from pulse.period import Month
+from pulse.pipeline.memory import release_memory
 from pulse.pipeline.once import deliver_scheduled, generate_once
 from pulse.pipeline.report import ReportOutcome
 from pulse.pipeline.schedule import report_jobs
@@ -45,6 +46,9 @@ def run_job(
     except Exception as exc:
         write_job_status(services, job, "failed", {"error": str(exc)})
         raise
+    finally:  # a warm worker's next job must not start with this one's data still in memory
+        renderer.forget()
+        release_memory()
     write_job_status(services, job, "done", outcome.to_dict())
     return outcome
 

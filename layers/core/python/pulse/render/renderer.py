@@ -29,6 +29,10 @@ class Renderer(Protocol):
         """Render ``html``; ``footer`` labels every PDF page; ``chart_ids`` defaults to every chart."""
         ...
 
+    def forget(self) -> None:
+        """Between reports: let go of anything still tied to the last one (its callers' data)."""
+        ...
+
     def close(self) -> None:
         """Release what the renderer holds (safe to call twice)."""
         ...
