@@ -322,6 +322,28 @@ class Recipe:
     nb: bool = True
 
 
+def recipe_matrix(
+    recipe: Recipe,
+    data: dict[str, LabelledTexts],
+    normalizer: Normalizer,
+    emojis: np.ndarray,
+    lexicons: tuple[Lexicon, ...],
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """:func:`sentiment_matrix` with ``recipe``'s feature settings."""
+    return sentiment_matrix(
+        data,
+        normalizer,
+        emojis,
+        recipe.bits,
+        recipe.char_ngrams,
+        recipe.word_ngrams,
+        recipe.word_weight,
+        recipe.negation_flip,
+        lexicons,
+        recipe.lexicon_rules,
+    )
+
+
 def fit_nb_logistic(
     x: sp.csr_matrix, y: np.ndarray, weights: np.ndarray, c: float, n_cols: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -388,18 +410,7 @@ def fit_model(
     lang_clf.fit(x_lang, y_lang)
     print(f"  language model fitted ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    x, y = sentiment_matrix(
-        fit_data,
-        normalizer,
-        emojis,
-        recipe.bits,
-        recipe.char_ngrams,
-        recipe.word_ngrams,
-        recipe.word_weight,
-        recipe.negation_flip,
-        lexicons,
-        recipe.lexicon_rules,
-    )
+    x, y = recipe_matrix(recipe, fit_data, normalizer, emojis, lexicons)
     n_cols = N_DENSE + (1 << recipe.bits)
     if recipe.nb:
         coef, intercept = fit_nb_logistic(x, y, weights, recipe.c, n_cols)

@@ -114,18 +114,7 @@ def run_cv(
     }
 
     def matrix(data: dict[str, Any], normalizer: Any) -> tuple[sp.csr_matrix, np.ndarray]:
-        return ts.sentiment_matrix(
-            data,
-            normalizer,
-            emojis,
-            recipe.bits,
-            recipe.char_ngrams,
-            recipe.word_ngrams,
-            recipe.word_weight,
-            recipe.negation_flip,
-            lexicons,
-            recipe.lexicon_rules,
-        )
+        return ts.recipe_matrix(recipe, data, normalizer, emojis, lexicons)
 
     for k in range(folds):
         started = time.perf_counter()

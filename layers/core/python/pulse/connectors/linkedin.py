@@ -87,6 +87,22 @@ class LinkedInConnector(Connector):
         yield "comments", self.comments
         yield "notifications", self.notifications
 
+    def _pages(self, path: str, count: int = PAGE) -> Iterator[list[Any]]:
+        """The ``elements`` of each page of a Rest.li collection (``start``/``count`` paging), until
+        a page is short, empty, or reaches ``paging.total`` where LinkedIn gives it."""
+        run = self.run
+        sep = "&" if "?" in path else "?"
+        start = 0
+        while True:
+            doc = run.get(f"{path}{sep}count={count}&start={start}")
+            elements = run.expect(doc, "elements")
+            yield elements
+            start += len(elements)
+            paging = doc.get("paging")
+            total = paging.get("total") if isinstance(paging, dict) else None
+            if not elements or (start >= total if isinstance(total, int) else len(elements) < count):
+                return
+
     def followers(self) -> None:
         run = self.run
         doc = run.get(f"/networkSizes/{enc(self.org)}?edgeType=COMPANY_FOLLOWED_BY_MEMBER")
@@ -123,10 +139,7 @@ class LinkedInConnector(Connector):
     def posts(self) -> None:
         run = self.run
         walk = NewestFirst(run, "posts")
-        start = 0
-        while True:
-            doc = run.get(f"/posts?q=author&author={enc(self.org)}&sortBy=CREATED&count={PAGE}&start={start}")
-            elements = run.expect(doc, "elements")
+        for elements in self._pages(f"/posts?q=author&author={enc(self.org)}&sortBy=CREATED"):
             for node in elements:
                 try:
                     new = walk.admit(run.parse_time(node["createdAt"]))
@@ -135,8 +148,7 @@ class LinkedInConnector(Connector):
                     continue
                 if new is not None:
                     run.item(node, partial(self._post, new=new))
-            start += len(elements)
-            if walk.stop or len(elements) < PAGE:
+            if walk.stop:
                 break
         walk.done()
 
@@ -190,18 +202,12 @@ class LinkedInConnector(Connector):
     def _comments_of(self, target: str, post_id: str, *, depth: int) -> None:
         """The comments under ``target`` (a post, or a comment: its replies), and theirs in turn."""
         run = self.run
-        start = 0
-        while True:
-            doc = run.get(f"/socialActions/{enc(target)}/comments?count=100&start={start}")
-            elements = run.expect(doc, "elements")
+        for elements in self._pages(f"/socialActions/{enc(target)}/comments", count=100):
             for node in elements:
                 run.item(node, partial(self._comment, post_id=post_id))
                 urn = node.get("commentUrn") if isinstance(node, dict) else None
                 if isinstance(urn, str) and depth < MAX_DEPTH and self._has_replies(node):
                     self._comments_of(urn, post_id, depth=depth + 1)
-            start += len(elements)
-            if len(elements) < 100:
-                break
 
     @staticmethod
     def _has_replies(node: dict[str, Any]) -> bool:
@@ -239,30 +245,22 @@ class LinkedInConnector(Connector):
         walk.bound = since
         span = f"(start:{int(since.timestamp() * 1000)},end:{int(run.now.timestamp() * 1000)})"
         posts: set[str] = set()
-        start = 0
-        while True:
-            url = (
-                f"/organizationalEntityNotifications?q=criteria&organizationalEntity={enc(self.org)}"
-                f"&actions=List({','.join(NOTIFICATION_ACTIONS)})&timeRange={span}&count={PAGE}&start={start}"
+        path = (
+            f"/organizationalEntityNotifications?q=criteria&organizationalEntity={enc(self.org)}"
+            f"&actions=List({','.join(NOTIFICATION_ACTIONS)})&timeRange={span}"
+        )
+        try:
+            for elements in self._pages(path):
+                for node in elements:
+                    run.item(node, partial(self._notification, walk=walk, posts=posts))
+        except HttpError as exc:
+            if exc.status != 403:
+                raise
+            run.warn(
+                "notifications refused (HTTP 403: the token needs rw_organization_admin and an "
+                "ADMINISTRATOR role on the page): late replies are read by the 90-day sweep only"
             )
-            try:
-                doc = run.get(url)
-            except HttpError as exc:
-                if exc.status != 403:
-                    raise
-                run.warn(
-                    "notifications refused (HTTP 403: the token needs rw_organization_admin and an "
-                    "ADMINISTRATOR role on the page): late replies are read by the 90-day sweep only"
-                )
-                return
-            elements = run.expect(doc, "elements")
-            for node in elements:
-                run.item(node, partial(self._notification, walk=walk, posts=posts))
-            start += len(elements)
-            paging = doc.get("paging")
-            total = paging.get("total") if isinstance(paging, dict) else None
-            if not elements or (start >= total if isinstance(total, int) else len(elements) < PAGE):
-                break
+            return
         walked = {row["in_reply_to"] for row in run.messages.values()}
         for post_id in sorted(posts - walked):
             self._comments_of(post_id, post_id, depth=0)

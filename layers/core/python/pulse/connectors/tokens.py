@@ -282,9 +282,10 @@ class SecretsManagerTokens(TokenProvider):
         self.sleep = sleep
         self._provider: Any = None
         self._saved: dict[tuple[str, str], Credential] = {}
-        self._force = False
 
-    def token(self, platform: str, account_id: str) -> Credential | None:
+    def _document(self, *, force: bool = False) -> Any:
+        """The secret's ``AWSCURRENT`` document: Powertools' copy cached ``max_age`` seconds, or
+        ``GetSecretValue`` now when ``force``."""
         from aws_lambda_powertools.utilities.parameters import SecretsProvider
         from aws_lambda_powertools.utilities.parameters.exceptions import (
             GetParameterError,
@@ -294,27 +295,24 @@ class SecretsManagerTokens(TokenProvider):
         if self._provider is None:
             self._provider = SecretsProvider(boto3_client=self.boto3_client)
         try:
-            doc = self._provider.get(
+            return self._provider.get(
                 self.secret_id,
                 transform="json",
                 max_age=self.max_age,
-                force_fetch=self._force,
+                force_fetch=force,
                 VersionStage="AWSCURRENT",
             )
         except (GetParameterError, TransformParameterError) as exc:
             # The message names the secret, never its value.
             raise SourceError(f"cannot read tokens secret {self.secret_id!r}: {type(exc).__name__}") from None
-        if self._force:
-            return _from_document(doc, platform, account_id)
+
+    def token(self, platform: str, account_id: str) -> Credential | None:
+        doc = self._document()
         return self._saved.get((platform, account_id)) or _from_document(doc, platform, account_id)
 
     def fresh(self, platform: str, account_id: str) -> Credential | None:
         """The secret's current version (``GetSecretValue`` now, not Powertools' cached copy)."""
-        self._force = True
-        try:
-            value = self.token(platform, account_id)
-        finally:
-            self._force = False
+        value = _from_document(self._document(force=True), platform, account_id)
         if isinstance(value, RefreshCredential):
             self._saved = {**self._saved, (platform, account_id): value}
         return value
@@ -333,6 +331,12 @@ class SecretsManagerTokens(TokenProvider):
         import boto3
 
         client = self.boto3_client or boto3.client("secretsmanager")
+
+        def failed(why: str) -> SourceError:  # names the secret, never its content
+            return SourceError(
+                f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: {why}"
+            )
+
         for attempt in range(SAVE_ATTEMPTS):
             if attempt:  # lost a race: a short randomised wait, then from the winner's version
                 self.sleep(random.uniform(0, 0.02 * 2**attempt))
@@ -342,11 +346,8 @@ class SecretsManagerTokens(TokenProvider):
                 pending = client.put_secret_value(
                     SecretId=self.secret_id, SecretString=json.dumps(doc), VersionStages=[PENDING_STAGE]
                 )["VersionId"]
-            except Exception as exc:  # botocore's errors, a secret that is not JSON: never its content
-                raise SourceError(
-                    f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
-                    f"{type(exc).__name__}"
-                ) from None
+            except Exception as exc:  # botocore's errors, a secret that is not JSON
+                raise failed(type(exc).__name__) from None
             try:
                 client.update_secret_version_stage(
                     SecretId=self.secret_id,
@@ -358,16 +359,10 @@ class SecretsManagerTokens(TokenProvider):
                 code = getattr(exc, "response", {}).get("Error", {}).get("Code")
                 if code == "InvalidParameterException":  # AWSCURRENT moved since we read it: again
                     continue
-                raise SourceError(
-                    f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
-                    f"{type(exc).__name__}"
-                ) from None
+                raise failed(type(exc).__name__) from None
             self._saved = {**self._saved, (platform, account_id): credential}
             return
-        raise SourceError(
-            f"cannot store the rotated {platform} refresh token in secret {self.secret_id!r}: "
-            f"other writers kept changing it ({SAVE_ATTEMPTS} attempts)"
-        )
+        raise failed(f"other writers kept changing it ({SAVE_ATTEMPTS} attempts)")
 
 
 class SsmTokens(TokenProvider):

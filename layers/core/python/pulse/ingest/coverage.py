@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from pulse.config import validate_brand_id
 from pulse.exceptions import NotFoundError
+from pulse.period import Month
 from pulse.storage import ObjectStore
 from pulse.tables import DATED_TABLES, TABLES, Tables
 
@@ -134,22 +135,44 @@ def read_coverage(store: ObjectStore, brand: str) -> Coverage:
         return Coverage()
 
 
-def record_sources(store: ObjectStore, brand: str, entries: Iterable[tuple[str, str, str, str]]) -> Coverage:
-    """Add ``(month, table, platform, source)`` entries to the brand's record and store it.
-
-    A read-modify-write through :meth:`ObjectStore.update` (a lock locally, a conditional
-    write retried on conflict in S3, like the lake's partitions), so a fetch and an import
-    recording at once both keep their entries.
-    """
-    todo = list(entries)
+def _record(
+    store: ObjectStore,
+    brand: str,
+    sources: Iterable[tuple[str, str, str, str]] = (),
+    reaches: Iterable[tuple[str, str, int | str]] = (),
+) -> Coverage:
+    """Add ``(month, table, platform, source)`` and ``(month, platform, reply reach)`` entries to
+    the brand's record, in one read-modify-write through :meth:`ObjectStore.update` (a lock
+    locally, a conditional write retried on conflict in S3, like the lake's partitions), so a
+    fetch and an import recording at once both keep their entries."""
+    sources, reaches = list(sources), list(reaches)
 
     def change(current: bytes | None) -> bytes:
         coverage = Coverage() if current is None else Coverage.from_json(current)
-        for month, table, platform, source in todo:
+        for month, table, platform, source in sources:
             coverage.add(month, table, platform, source)
+        for month, platform, reach in reaches:
+            coverage.add_reach(month, platform, reach)
         return coverage.to_json()
 
     return Coverage.from_json(store.update(coverage_key(brand), change, "application/json"))
+
+
+def record_sources(store: ObjectStore, brand: str, entries: Iterable[tuple[str, str, str, str]]) -> Coverage:
+    """Add ``(month, table, platform, source)`` entries to the brand's record and store it."""
+    return _record(store, brand, sources=entries)
+
+
+def _reach_entries(
+    tz: ZoneInfo, start: datetime, end: datetime, reach: Mapping[str, int | str]
+) -> list[tuple[str, str, int | str]]:
+    """Each platform's reply reach for every month of the brand's calendar that ``[start, end]`` touches."""
+    month, last = Month.of(start.astimezone(tz).date()), Month.of(end.astimezone(tz).date())
+    entries = []
+    while month <= last:
+        entries += [(str(month), platform, value) for platform, value in sorted(reach.items())]
+        month = month.next()
+    return entries
 
 
 def record_reply_reach(
@@ -161,23 +184,8 @@ def record_reply_reach(
     reach: Mapping[str, int | str],
 ) -> None:
     """Record each platform's reply reach for every month of the brand's calendar that ``[start, end]`` touches."""
-    if not reach:
-        return
-    first, last = start.astimezone(tz), end.astimezone(tz)
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-    def change(current: bytes | None) -> bytes:
-        coverage = Coverage() if current is None else Coverage.from_json(current)
-        for name in months:
-            for platform, value in sorted(reach.items()):
-                coverage.add_reach(name, platform, value)
-        return coverage.to_json()
-
-    store.update(coverage_key(brand), change, "application/json")
+    if reach:
+        _record(store, brand, reaches=_reach_entries(tz, start, end, reach))
 
 
 def notes_for(coverage: MonthCoverage, *, inbound_messages: int, has_followers: bool) -> dict[str, str]:
@@ -212,8 +220,8 @@ def month_coverage(store: ObjectStore, brand: str, month: object, kpi_set: Any) 
     return {**entry.to_dict(), "not_available": notes, "reply_reach": reach}
 
 
-def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, source: str) -> None:
-    """Record ``source`` for every (month, table, platform) that ``tables`` has rows for (the daily fetch: "api")."""
+def _source_entries(tz: ZoneInfo, tables: Tables, source: str) -> list[tuple[str, str, str, str]]:
+    """``source`` for every (month, table, platform) that ``tables`` has rows for."""
     entries = set()
     for table in TABLES:
         frame = tables.get(table)
@@ -225,5 +233,28 @@ def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, 
             months = frame["created_at"].dt.tz_convert(tz).dt.strftime("%Y-%m")
         for (month, platform), _ in frame.groupby([months, frame["platform"]]):
             entries.add((str(month), table, str(platform), source))
+    return sorted(entries)
+
+
+def record_tables(store: ObjectStore, brand: str, tz: ZoneInfo, tables: Tables, source: str) -> None:
+    """Record ``source`` for every (month, table, platform) that ``tables`` has rows for (the daily fetch: "api")."""
+    entries = _source_entries(tz, tables, source)
     if entries:
-        record_sources(store, brand, sorted(entries))
+        record_sources(store, brand, entries)
+
+
+def record_fetch(
+    store: ObjectStore,
+    brand: str,
+    tz: ZoneInfo,
+    tables: Tables,
+    source: str,
+    window: tuple[datetime, datetime],
+    reach: Mapping[str, int | str],
+) -> None:
+    """What a fetch of ``window`` read (:func:`record_tables`) and each platform's reply reach
+    (:func:`record_reply_reach`), in one write of the record."""
+    sources = _source_entries(tz, tables, source)
+    reaches = _reach_entries(tz, *window, reach) if reach else []
+    if sources or reaches:
+        _record(store, brand, sources, reaches)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pulse.config import Brand
-from pulse.ingest.coverage import record_reply_reach, record_tables
+from pulse.ingest.coverage import record_fetch
 from pulse.lake import WriteSummary
 from pulse.pipeline.services import Services
 from pulse.sentiment import get_analyzer
@@ -49,8 +49,9 @@ def fetch_brand(
     tables.messages = score_sentiment(tables.messages, services.settings)
     written = services.lake.write(brand.id, brand.tz, tables)
     source = "api" if services.settings.data_source == "platforms" else str(services.settings.data_source)
-    record_tables(services.store, brand.id, brand.tz, tables, source)
-    record_reply_reach(services.store, brand.id, brand.tz, start, end, services.source.reply_reach())
+    record_fetch(
+        services.store, brand.id, brand.tz, tables, source, (start, end), services.source.reply_reach()
+    )
     services.source.commit(brand)
     result = FetchResult(
         brand.id, start, end, tables.counts(), written, services.source.report(), services.source.problems()
